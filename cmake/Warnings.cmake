@@ -1,0 +1,10 @@
+# One interface target carries the project's warning policy; every first-party
+# target links it. System headers (Boost, yaml-cpp) are not affected.
+add_library(cardd_warnings INTERFACE)
+target_compile_options(cardd_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+  -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough -Wformat=2
+  -Wmissing-declarations)
+if(CARDD_WERROR)
+  target_compile_options(cardd_warnings INTERFACE -Werror)
+endif()

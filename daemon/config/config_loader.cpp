@@ -1,0 +1,385 @@
+#include "config/config_loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+namespace cardd {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Walks one YAML mapping: each get*() consumes a key; finish() reports every
+// key nobody asked for as unknown. Problems go to a shared list.
+class MapReader {
+ public:
+  MapReader(YAML::Node node, std::string path, std::string file, std::vector<ConfigProblem>& out)
+      : node_(std::move(node)), path_(std::move(path)), file_(std::move(file)), out_(out) {
+    if (node_ && !node_.IsNull() && !node_.IsMap()) {
+      problem(node_, path_, "must be a mapping");
+      valid_ = false;
+    }
+  }
+
+  bool valid() const { return valid_ && node_ && node_.IsMap(); }
+
+  YAML::Node take(const std::string& key) {
+    seen_.insert(key);
+    if (!valid()) return YAML::Node();
+    return node_[key];
+  }
+
+  std::string keyPath(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  void problem(const YAML::Node& at, const std::string& key, const std::string& msg) {
+    int line = 0;
+    if (at && at.Mark().line >= 0) line = at.Mark().line + 1;
+    else if (node_ && node_.Mark().line >= 0) line = node_.Mark().line + 1;
+    out_.push_back({file_, line, key, msg});
+  }
+
+  void getString(const std::string& key, std::string& out, bool allow_empty = false) {
+    auto n = take(key);
+    if (!n) return;
+    if (!n.IsScalar()) return problem(n, keyPath(key), "must be a string");
+    auto s = n.Scalar();
+    if (s.empty() && !allow_empty) return problem(n, keyPath(key), "must not be empty");
+    out = s;
+  }
+
+  template <typename Int>
+  void getInt(const std::string& key, Int& out, long long lo, long long hi) {
+    auto n = take(key);
+    if (!n) return;
+    long long v = 0;
+    if (!n.IsScalar() || !parseInt(n.Scalar(), v) || v < lo || v > hi) {
+      return problem(n, keyPath(key),
+                     "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    }
+    out = static_cast<Int>(v);
+  }
+
+  void getOctalMode(const std::string& key, unsigned& out) {
+    auto n = take(key);
+    if (!n) return;
+    unsigned v = 0;
+    const std::string s = n.IsScalar() ? n.Scalar() : "";
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 8);
+    if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v > 0777) {
+      return problem(n, keyPath(key), "must be an octal file mode such as \"0660\"");
+    }
+    out = v;
+  }
+
+  // "250ms", "30s", "2m", "1h", or a bare number of milliseconds.
+  void getDuration(const std::string& key, std::chrono::milliseconds& out, std::chrono::milliseconds lo,
+                   std::chrono::milliseconds hi) {
+    auto n = take(key);
+    if (!n) return;
+    std::chrono::milliseconds v{};
+    if (!n.IsScalar() || !parseDuration(n.Scalar(), v) || v < lo || v > hi) {
+      return problem(n, keyPath(key),
+                     "must be a duration such as \"30s\" or \"500ms\", from " + std::to_string(lo.count()) +
+                         "ms to " + std::to_string(hi.count()) + "ms");
+    }
+    out = v;
+  }
+
+  void getStringList(const std::string& key, std::vector<std::string>& out) {
+    auto n = take(key);
+    if (!n) return;
+    if (!n.IsSequence()) return problem(n, keyPath(key), "must be a list of strings");
+    std::vector<std::string> v;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      if (!n[i].IsScalar() || n[i].Scalar().empty()) {
+        return problem(n[i], keyPath(key) + "[" + std::to_string(i) + "]", "must be a non-empty string");
+      }
+      v.push_back(n[i].Scalar());
+    }
+    out = std::move(v);
+  }
+
+  MapReader child(const std::string& key) { return MapReader(take(key), keyPath(key), file_, out_); }
+
+  void finish() {
+    if (!valid()) return;
+    for (auto it = node_.begin(); it != node_.end(); ++it) {
+      const auto key = it->first.Scalar();
+      if (!seen_.contains(key)) problem(it->first, keyPath(key), "unknown key");
+    }
+  }
+
+  const std::string& file() const { return file_; }
+  std::vector<ConfigProblem>& problems() { return out_; }
+
+  static bool parseInt(const std::string& s, long long& v) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+  }
+
+  static bool parseDuration(const std::string& s, std::chrono::milliseconds& out) {
+    long long v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || v < 0) return false;
+    const std::string unit(p, s.data() + s.size());
+    long long mult = 0;
+    if (unit.empty() || unit == "ms") mult = 1;
+    else if (unit == "s") mult = 1000;
+    else if (unit == "m" || unit == "min") mult = 60'000;
+    else if (unit == "h") mult = 3'600'000;
+    else return false;
+    if (v > (1LL << 40)) return false;
+    out = std::chrono::milliseconds(v * mult);
+    return true;
+  }
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  std::string file_;
+  std::vector<ConfigProblem>& out_;
+  std::set<std::string> seen_;
+  bool valid_ = true;
+};
+
+// --- person schema ---------------------------------------------------------
+
+void readPersonFields(const YAML::Node& node, const std::string& path, const std::string& file,
+                      std::vector<ConfigProblem>& out, std::vector<PersonField>& fields);
+
+void readPersonField(const std::string& name, const YAML::Node& node, const std::string& path,
+                     const std::string& file, std::vector<ConfigProblem>& out, PersonField& f) {
+  f.name = name;
+  MapReader r(node, path, file, out);
+  if (!r.valid()) return;
+  std::string type = "string";
+  r.getString("type", type);
+  if (type == "string") f.type = PersonField::Type::String;
+  else if (type == "date") f.type = PersonField::Type::Date;
+  else if (type == "enum") f.type = PersonField::Type::Enum;
+  else if (type == "object") f.type = PersonField::Type::Object;
+  else r.problem(node["type"], path + ".type", "must be one of string, date, enum, object");
+
+  auto req = r.take("required");
+  if (req) {
+    if (!req.IsScalar() || (req.Scalar() != "true" && req.Scalar() != "false")) {
+      r.problem(req, path + ".required", "must be true or false");
+    } else {
+      f.required = req.Scalar() == "true";
+    }
+  }
+  r.getInt("max_length", f.max_length, 1, 10'000);
+  r.getString("pattern", f.pattern_text);
+  if (!f.pattern_text.empty()) {
+    try {
+      f.pattern.emplace(f.pattern_text, std::regex::ECMAScript | std::regex::optimize);
+    } catch (const std::regex_error& e) {
+      r.problem(node["pattern"], path + ".pattern", std::string("is not a valid regular expression: ") + e.what());
+    }
+  }
+  r.getStringList("values", f.values);
+  if (f.type == PersonField::Type::Enum && f.values.empty()) {
+    r.problem(node, path + ".values", "an enum field needs a non-empty list of values");
+  }
+  auto sub = r.take("fields");
+  if (f.type == PersonField::Type::Object) {
+    if (!sub) r.problem(node, path + ".fields", "an object field needs fields");
+    else readPersonFields(sub, path + ".fields", file, out, f.fields);
+  } else if (sub) {
+    r.problem(sub, path + ".fields", "only an object field has fields");
+  }
+  r.finish();
+}
+
+void readPersonFields(const YAML::Node& node, const std::string& path, const std::string& file,
+                      std::vector<ConfigProblem>& out, std::vector<PersonField>& fields) {
+  if (!node.IsMap()) {
+    out.push_back({file, node.Mark().line + 1, path, "must be a mapping of field names"});
+    return;
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    PersonField f;
+    const auto name = it->first.Scalar();
+    readPersonField(name, it->second, path + "." + name, file, out, f);
+    fields.push_back(std::move(f));
+  }
+}
+
+std::shared_ptr<PersonSchema> readPersonSchema(const std::string& path, std::vector<ConfigProblem>& out,
+                                               const std::string& referenced_from, int ref_line,
+                                               const std::string& ref_key) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    out.push_back({referenced_from, ref_line, ref_key, "cannot read person schema file " + path});
+    return nullptr;
+  } catch (const YAML::Exception& e) {
+    out.push_back({path, e.mark.line + 1, "", "YAML syntax error: " + e.msg});
+    return nullptr;
+  }
+  auto schema = std::make_shared<PersonSchema>();
+  MapReader r(root, "", path, out);
+  r.getString("name", schema->name);
+  auto fields = r.take("fields");
+  if (!fields) r.problem(root, "fields", "is required");
+  else readPersonFields(fields, "fields", path, out, schema->fields);
+  r.finish();
+  return schema;
+}
+
+// --- cardd.yaml ------------------------------------------------------------
+
+Role roleFromName(const std::string& s, bool& ok) {
+  ok = true;
+  if (s == "operator") return Role::Operator;
+  if (s == "supervisor") return Role::Supervisor;
+  if (s == "technician") return Role::Technician;
+  if (s == "admin") return Role::Admin;
+  ok = false;
+  return Role::Operator;
+}
+
+void readConfig(const YAML::Node& root, const std::string& file, const std::string& base_dir,
+                ConfigLoadResult& res) {
+  auto& out = res.problems;
+  Config& c = res.config;
+  c.source_path = file;
+  MapReader r(root, "", file, out);
+
+  {
+    auto st = r.child("station");
+    st.getString("name", c.station_name);
+    st.finish();
+  }
+  r.getString("state_dir", c.state_dir);
+  {
+    auto n = r.take("log_level");
+    if (n && (!n.IsScalar() || !log::parseLevel(n.Scalar(), c.log_level))) {
+      r.problem(n, "log_level", "must be one of debug, info, notice, warning, error");
+    }
+  }
+  {
+    auto api = r.child("api");
+    api.getString("socket", c.api.socket_path);
+    api.getOctalMode("socket_mode", c.api.socket_mode);
+    api.getString("socket_group", c.api.socket_group, true);
+    auto& l = c.api.limits;
+    api.getInt("max_body_bytes", l.max_body_bytes, 1024, 1LL << 30);
+    api.getInt("max_header_bytes", l.max_header_bytes, 1024, 1LL << 20);
+    api.getDuration("request_timeout", l.request_timeout, std::chrono::milliseconds(100),
+                    std::chrono::hours(1));
+    api.getDuration("idle_timeout", l.idle_timeout, std::chrono::milliseconds(100), std::chrono::hours(24));
+    api.getInt("max_connections", l.max_connections, 1, 100'000);
+    api.getInt("max_pipeline", l.max_pipeline, 1, 1024);
+    api.finish();
+  }
+  {
+    auto acc = r.child("access");
+    if (acc.valid()) {
+      for (const char* name : {"operator", "supervisor", "technician", "admin"}) {
+        auto g = acc.child(name);
+        bool ok = false;
+        Role role = roleFromName(name, ok);
+        RoleGrant grant;
+        g.getStringList("users", grant.users);
+        g.getStringList("groups", grant.groups);
+        g.finish();
+        c.access.grants[role] = std::move(grant);
+      }
+    }
+    acc.finish();
+  }
+  {
+    auto jobs = r.child("jobs");
+    std::string schema_rel = "schemas/ektp.yaml";
+    auto schema_node = jobs.take("person_schema");
+    int schema_line = root.Mark().line + 1;
+    if (schema_node) {
+      schema_line = schema_node.Mark().line + 1;
+      if (!schema_node.IsScalar() || schema_node.Scalar().empty()) {
+        jobs.problem(schema_node, "jobs.person_schema", "must be a file path");
+      } else {
+        schema_rel = schema_node.Scalar();
+      }
+    }
+    fs::path p(schema_rel);
+    if (p.is_relative()) p = fs::path(base_dir) / p;
+    c.jobs.person_schema_path = p.lexically_normal().string();
+    jobs.getStringList("templates", c.jobs.templates);
+    jobs.getStringList("profiles", c.jobs.profiles);
+    jobs.getInt("max_photo_bytes", c.jobs.max_photo_bytes, 1024, 16LL << 20);
+    jobs.getInt("max_fingerprint_bytes", c.jobs.max_fingerprint_bytes, 64, 1LL << 20);
+    jobs.getInt("max_fingerprints", c.jobs.max_fingerprints, 0, 10);
+    jobs.getInt("default_priority", c.jobs.default_priority, 1, 100);
+    jobs.finish();
+    c.jobs.person_schema = readPersonSchema(c.jobs.person_schema_path, out, file, schema_line, "jobs.person_schema");
+  }
+  r.finish();
+}
+
+}  // namespace
+
+const char* roleName(Role role) {
+  switch (role) {
+    case Role::Operator: return "operator";
+    case Role::Supervisor: return "supervisor";
+    case Role::Technician: return "technician";
+    case Role::Admin: return "admin";
+  }
+  return "operator";
+}
+
+std::string ConfigProblem::describe() const {
+  std::ostringstream s;
+  s << file;
+  if (line > 0) s << ':' << line;
+  s << ": ";
+  if (!key.empty()) s << key << ": ";
+  s << message;
+  return s.str();
+}
+
+ConfigLoadResult loadConfigText(const std::string& text, const std::string& origin,
+                                const std::string& base_dir) {
+  ConfigLoadResult res;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    res.problems.push_back({origin, e.mark.line + 1, "", "YAML syntax error: " + e.msg});
+    return res;
+  }
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  readConfig(root, origin, base_dir, res);
+  return res;
+}
+
+ConfigLoadResult loadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ConfigLoadResult res;
+    res.problems.push_back({path, 0, "", "cannot read the configuration file"});
+    return res;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto base = fs::path(path).parent_path().string();
+  if (base.empty()) base = ".";
+  return loadConfigText(buf.str(), path, base);
+}
+
+ConfigLoadResult loadPersonSchemaInto(Config config, const std::string& path) {
+  ConfigLoadResult res;
+  res.config = std::move(config);
+  res.config.jobs.person_schema_path = path;
+  res.config.jobs.person_schema = readPersonSchema(path, res.problems, path, 0, "");
+  return res;
+}
+
+}  // namespace cardd
