@@ -30,7 +30,7 @@ class MapReader {
 
   YAML::Node take(const std::string& key) {
     seen_.insert(key);
-    if (!valid()) return YAML::Node();
+    if (!valid()) return YAML::Node(YAML::NodeType::Undefined);
     return node_[key];
   }
 

@@ -13,6 +13,7 @@ std::string_view errorSlug(ErrorCode code) {
     case ErrorCode::UnsupportedMediaType: return "unsupported-media-type";
     case ErrorCode::PayloadTooLarge: return "payload-too-large";
     case ErrorCode::StoreIo: return "store-io";
+    case ErrorCode::StoreFull: return "store-full";
     case ErrorCode::StoreCorrupt: return "store-corrupt";
     case ErrorCode::StoreTooNew: return "store-too-new";
     case ErrorCode::ConfigInvalid: return "config-invalid";

@@ -19,7 +19,8 @@ enum class ErrorCode {
   Forbidden,             // The caller's role does not allow the action.
   UnsupportedMediaType,  // The body has a content type we do not accept.
   PayloadTooLarge,       // A part of the input exceeds a configured size limit.
-  StoreIo,               // SQLite could not read or write (disk full, I/O error).
+  StoreIo,               // SQLite could not read or write (I/O error).
+  StoreFull,             // The disk (or the store's quota) is full.
   StoreCorrupt,          // The database file is not a valid cardd database.
   StoreTooNew,           // The database schema is newer than this binary.
   ConfigInvalid,         // The configuration has errors.

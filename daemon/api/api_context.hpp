@@ -1,0 +1,31 @@
+#pragma once
+// Everything a request handler may use. Owned by the daemon (main.cpp);
+// used only on the event loop thread, except `committer`, which is
+// thread-safe.
+
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+
+#include "api/access.hpp"
+#include "api/event_hub.hpp"
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "store/audit_log.hpp"
+#include "store/job_store.hpp"
+#include "store/store_committer.hpp"
+
+namespace cardd::api {
+
+struct ApiContext {
+  boost::asio::io_context& ioc;
+  std::shared_ptr<const Config> config;      // swapped on SIGHUP
+  std::unique_ptr<AccessResolver> access;    // rebuilt on SIGHUP
+  StoreCommitter& committer;
+  JobStore& reader_jobs;                     // read-only connection
+  AuditLog& reader_audit;
+  EventHub& hub;
+  const Clock& clock;
+};
+
+}  // namespace cardd::api

@@ -1,0 +1,67 @@
+#pragma once
+// The API v1 request handlers. Each request gets exactly one response
+// through `Respond` (now, or after the store committed), except the event
+// stream, for which handle() returns a StreamRequest and the session takes
+// over. Runs on the event loop.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/access.hpp"
+#include "api/api_context.hpp"
+#include "api/problem.hpp"
+
+namespace cardd::api {
+
+struct HttpRequestView {
+  std::string_view method;
+  std::string_view target;
+  std::string_view content_type;
+  std::string_view last_event_id;
+  std::string_view body;
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using Respond = std::function<void(HttpResponse)>;
+
+struct StreamRequest {
+  std::int64_t since = 0;
+  std::optional<std::int64_t> owner_filter;  // operators: only their jobs
+};
+
+HttpResponse problemResponse(const Problem& problem, std::string_view instance);
+
+class Handlers {
+ public:
+  explicit Handlers(ApiContext& ctx) : ctx_(ctx) {}
+
+  std::optional<StreamRequest> handle(const Peer& peer, const HttpRequestView& req, Respond respond);
+
+ private:
+  void submitJob(const Peer& peer, const HttpRequestView& req, Respond respond);
+  void listJobs(const Peer& peer, const std::vector<std::pair<std::string, std::string>>& query,
+                const std::string& instance, Respond respond);
+  void getJob(const Peer& peer, JobId id, const std::string& instance, Respond respond);
+  void jobAction(const Peer& peer, JobId id, int action, const HttpRequestView& req, const std::string& instance,
+                 Respond respond);
+  void listAudit(const std::vector<std::pair<std::string, std::string>>& query, const std::string& instance,
+                 Respond respond);
+  void verifyAudit(const std::string& instance, Respond respond);
+  // Records a refused state-changing request in the audit trail, then answers 403.
+  void refuse(const Peer& peer, Permission needed, std::string action, std::string target,
+              const std::string& instance, Respond respond);
+
+  ApiContext& ctx_;
+};
+
+}  // namespace cardd::api

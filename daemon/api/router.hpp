@@ -1,0 +1,54 @@
+#pragma once
+// The route table of API v1: the single list of what cardd serves. The
+// OpenAPI document (docs/api/openapi.yaml) is checked against it by a test.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "jobs/job.hpp"
+
+namespace cardd::api {
+
+enum class RouteId {
+  Ping,
+  Whoami,
+  SubmitJob,
+  ListJobs,
+  GetJob,
+  CancelJob,
+  HoldJob,
+  ReleaseJob,
+  Events,
+  ListAudit,
+  VerifyAudit,
+};
+
+struct RouteSpec {
+  std::string_view method;   // "GET", "POST"
+  std::string_view pattern;  // "/v1/jobs/{id}/cancel"
+  RouteId id;
+};
+
+const std::vector<RouteSpec>& routeTable();
+
+struct RouteMatch {
+  enum class Kind { Found, NotFound, MethodNotAllowed, BadId };
+  Kind kind = Kind::NotFound;
+  RouteId id = RouteId::Ping;
+  JobId job_id = 0;
+  std::string allow;  // for MethodNotAllowed: "GET, POST"
+};
+
+// `path` is the target without its query string.
+RouteMatch matchRoute(std::string_view method, std::string_view path);
+
+// Splits "a=1&b=x%20y" into decoded pairs; nullopt on bad percent-encoding.
+std::optional<std::vector<std::pair<std::string, std::string>>> parseQuery(std::string_view query);
+
+// A positive decimal job id without sign, leading zeros or overflow.
+std::optional<JobId> parseJobId(std::string_view text);
+
+}  // namespace cardd::api

@@ -1,0 +1,266 @@
+// cardd: the ID-card issuance station daemon.
+//
+// Start-up order: arguments → config (all problems printed) → store (open,
+// check, migrate) → API socket (bound, or inherited from systemd) → READY=1.
+// Exceptions are allowed only here, during start-up.
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "api/api_context.hpp"
+#include "api/api_server.hpp"
+#include "api/event_hub.hpp"
+#include "config/config_loader.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/version.hpp"
+#include "store/schema.hpp"
+#include "store/store_committer.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+constexpr int kExitConfig = 78;  // EX_CONFIG
+constexpr int kExitStore = 74;   // EX_IOERR
+constexpr int kExitUsage = 64;   // EX_USAGE
+
+struct Options {
+  std::string config_path;
+  std::string socket_override;
+  std::string state_dir_override;
+  bool check_config = false;
+  bool log_stderr = false;
+};
+
+void usage(std::FILE* to) {
+  std::fprintf(to,
+               "usage: cardd [--config PATH] [--socket PATH] [--state-dir DIR] [--check-config]\n"
+               "\n"
+               "  --config PATH     configuration file (default: %s)\n"
+               "  --socket PATH     API socket, overrides api.socket\n"
+               "  --state-dir DIR   where the store lives, overrides state_dir\n"
+               "  --check-config    validate the configuration, print every problem, exit\n"
+               "  --log-stderr      log to stderr even under systemd\n"
+               "  --version         print the version\n",
+               CARDD_DEFAULT_CONFIG);
+}
+
+// A dev-tree binary defaults to the source tree's config; an installed one
+// to /etc/cardd/cardd.yaml.
+std::string defaultConfigPath() {
+  std::error_code ec;
+  const auto exe = fs::read_symlink("/proc/self/exe", ec);
+  const std::string build_dir = CARDD_BUILD_DIR;
+  if (!ec && exe.string().rfind(build_dir, 0) == 0) return std::string(CARDD_SOURCE_DIR) + "/config/cardd.yaml";
+  return CARDD_DEFAULT_CONFIG;
+}
+
+int parseArgs(int argc, char** argv, Options& o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "cardd: %s needs a value\n", a.c_str());
+        return false;
+      }
+      out = argv[++i];
+      return true;
+    };
+    if (a == "--config") {
+      if (!value(o.config_path)) return kExitUsage;
+    } else if (a == "--socket") {
+      if (!value(o.socket_override)) return kExitUsage;
+    } else if (a == "--state-dir") {
+      if (!value(o.state_dir_override)) return kExitUsage;
+    } else if (a == "--check-config") {
+      o.check_config = true;
+    } else if (a == "--log-stderr") {
+      o.log_stderr = true;
+    } else if (a == "--version") {
+      std::printf("cardd %s\n", cardd::kVersion);
+      return 0;
+    } else if (a == "--help" || a == "-h") {
+      usage(stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "cardd: unknown option %s\n", a.c_str());
+      usage(stderr);
+      return kExitUsage;
+    }
+  }
+  if (o.config_path.empty()) o.config_path = defaultConfigPath();
+  return -1;
+}
+
+// Loads the config and applies command-line overrides; prints problems.
+std::shared_ptr<cardd::Config> loadConfig(const Options& o, bool to_stderr) {
+  auto res = cardd::loadConfigFile(o.config_path);
+  if (!res.ok()) {
+    for (const auto& p : res.problems) {
+      if (to_stderr) std::fprintf(stderr, "%s\n", p.describe().c_str());
+      else cardd::log::error("configuration problem", {{"problem", p.describe()}});
+    }
+    return nullptr;
+  }
+  auto cfg = std::make_shared<cardd::Config>(std::move(res.config));
+  if (!o.socket_override.empty()) cfg->api.socket_path = o.socket_override;
+  if (!o.state_dir_override.empty()) cfg->state_dir = o.state_dir_override;
+  return cfg;
+}
+
+void notify(const std::string& what) { sd_notify(0, what.c_str()); }
+
+int run(const Options& opts) {
+  auto config = loadConfig(opts, true);
+  if (!config) {
+    std::fprintf(stderr, "cardd: %s has errors; nothing was started\n", opts.config_path.c_str());
+    return kExitConfig;
+  }
+  if (opts.check_config) {
+    std::printf("%s: configuration is valid\n", opts.config_path.c_str());
+    return 0;
+  }
+  cardd::log::init(config->log_level, opts.log_stderr);
+
+  std::error_code fec;
+  fs::create_directories(config->state_dir, fec);
+  if (fec) {
+    std::fprintf(stderr, "cardd: cannot create the state directory %s: %s\n", config->state_dir.c_str(),
+                 fec.message().c_str());
+    return kExitStore;
+  }
+  const std::string db_path = (fs::path(config->state_dir) / "cardd.db").string();
+  notify("STATUS=Opening the store " + db_path);
+  auto writer = cardd::openStore(db_path);
+  if (!writer) {
+    std::fprintf(stderr, "cardd: %s\n", writer.error().message.c_str());
+    cardd::log::error("cannot open the store", {{"error", writer.error().message}});
+    return kExitStore;
+  }
+  auto reader = cardd::openStoreReader(db_path);
+  if (!reader) {
+    std::fprintf(stderr, "cardd: %s\n", reader.error().message.c_str());
+    return kExitStore;
+  }
+
+  cardd::SystemClock clock;
+  asio::io_context ioc(1);
+  cardd::api::EventHub hub;
+  cardd::StoreCommitter committer(std::move(writer).value(), clock, ioc.get_executor(),
+                                  [&hub](std::vector<cardd::JobEvent> ev) { hub.publish(ev); });
+  cardd::JobStore reader_jobs(**reader, clock);
+  cardd::AuditLog reader_audit(**reader, clock);
+  cardd::api::ApiContext ctx{ioc,         config,       std::make_unique<cardd::api::AccessResolver>(config->access),
+                             committer,   reader_jobs,  reader_audit,
+                             hub,         clock};
+  cardd::api::ApiServer server(ctx);
+
+  // systemd socket activation, else our own socket.
+  const int inherited = sd_listen_fds(1);
+  std::string listening_on = config->api.socket_path;
+  if (inherited > 0) {
+    if (auto st = server.adopt(SD_LISTEN_FDS_START); !st) {
+      std::fprintf(stderr, "cardd: %s\n", st.error().message.c_str());
+      return 1;
+    }
+    listening_on = "the socket passed by systemd";
+  } else if (auto st = server.bind(config->api.socket_path, config->api.socket_mode, config->api.socket_group); !st) {
+    std::fprintf(stderr, "cardd: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  server.start();
+
+  // Watchdog: pet from the loop, so a stuck loop gets us restarted.
+  asio::steady_timer watchdog(ioc);
+  std::uint64_t watchdog_usec = 0;
+  std::function<void()> pet;
+  if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+    pet = [&] {
+      sd_notify(0, "WATCHDOG=1");
+      watchdog.expires_after(std::chrono::microseconds(watchdog_usec / 2));
+      watchdog.async_wait([&](boost::system::error_code ec) {
+        if (!ec) pet();
+      });
+    };
+    pet();
+  }
+
+  asio::signal_set signals(ioc, SIGTERM, SIGINT, SIGHUP);
+  asio::steady_timer drain_deadline(ioc);
+  bool stopping = false;
+  std::function<void()> wait_signal;
+  wait_signal = [&] {
+    signals.async_wait([&](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        notify("RELOADING=1");
+        auto fresh = loadConfig(opts, false);
+        if (!fresh) {
+          cardd::log::error("reload refused: the configuration has errors; keeping the running one");
+        } else {
+          if (fresh->api.socket_path != ctx.config->api.socket_path || fresh->state_dir != ctx.config->state_dir) {
+            cardd::log::warning("api.socket and state_dir changes take effect after a restart");
+          }
+          cardd::log::setLevel(fresh->log_level);
+          ctx.access = std::make_unique<cardd::api::AccessResolver>(fresh->access);
+          ctx.config = fresh;
+          cardd::log::notice("configuration reloaded", {{"config", opts.config_path}});
+        }
+        notify("READY=1\nSTATUS=Serving on " + listening_on);
+        return wait_signal();
+      }
+      if (stopping) return;  // a second SIGTERM: keep draining
+      stopping = true;
+      notify("STOPPING=1\nSTATUS=Finishing accepted requests");
+      cardd::log::notice("stopping: finishing accepted requests");
+      auto finish = [&] {
+        committer.stop();
+        ioc.stop();
+      };
+      drain_deadline.expires_after(std::chrono::seconds(10));
+      drain_deadline.async_wait([&, finish](boost::system::error_code e) {
+        if (!e) {
+          cardd::log::warning("drain took too long; stopping with connections open");
+          finish();
+        }
+      });
+      server.drain(finish);
+      wait_signal();
+    });
+  };
+  wait_signal();
+
+  cardd::log::notice("cardd ready", {{"version", cardd::kVersion}, {"socket", listening_on}, {"store", db_path}});
+  notify("READY=1\nSTATUS=Serving on " + listening_on);
+  ioc.run();
+  committer.stop();
+  cardd::log::notice("cardd stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);
+  Options opts;
+  if (int rc = parseArgs(argc, argv, opts); rc >= 0) return rc;
+  try {
+    return run(opts);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cardd: start-up failed: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,157 @@
+#include "store/schema.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+namespace cardd {
+namespace {
+
+// Never edit a migration once released: add a new one.
+const std::vector<Migration> kMigrations = {
+    {1, "jobs and the job-events journal", R"sql(
+CREATE TABLE jobs (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  state            TEXT    NOT NULL,
+  state_reasons    TEXT    NOT NULL,
+  priority         INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 100),
+  template         TEXT    NOT NULL,
+  profile          TEXT    NOT NULL,
+  idempotency_key  TEXT,
+  owner_uid        INTEGER NOT NULL,
+  owner_name       TEXT    NOT NULL,
+  payload          TEXT,
+  photo_bytes      INTEGER NOT NULL DEFAULT 0,
+  fingerprint_count INTEGER NOT NULL DEFAULT 0,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX jobs_idempotency ON jobs(idempotency_key);
+CREATE INDEX jobs_state ON jobs(state, id);
+CREATE TABLE events (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  at         INTEGER NOT NULL,
+  kind       TEXT    NOT NULL,
+  job_id     INTEGER REFERENCES jobs(id),
+  from_state TEXT,
+  to_state   TEXT,
+  reasons    TEXT    NOT NULL DEFAULT '',
+  actor_uid  INTEGER NOT NULL,
+  actor_name TEXT    NOT NULL
+);
+CREATE INDEX events_job ON events(job_id, seq);
+)sql"},
+    {2, "hash-chained audit log; idempotency keys scoped per submitter", R"sql(
+DROP INDEX jobs_idempotency;
+CREATE UNIQUE INDEX jobs_owner_idempotency ON jobs(owner_uid, idempotency_key);
+CREATE INDEX jobs_owner ON jobs(owner_uid, id);
+CREATE TABLE audit (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  at        INTEGER NOT NULL,
+  uid       INTEGER NOT NULL,
+  user      TEXT    NOT NULL,
+  roles     TEXT    NOT NULL,
+  action    TEXT    NOT NULL,
+  target    TEXT    NOT NULL,
+  detail    TEXT    NOT NULL,
+  prev_hash TEXT    NOT NULL,
+  hash      TEXT    NOT NULL
+);
+)sql"},
+};
+
+bool looksLikeSqlite(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char header[16] = {};
+  in.read(header, sizeof header);
+  if (in.gcount() == 0) return true;  // empty file: SQLite initialises it
+  return in.gcount() == 16 && std::string(header, 15) == "SQLite format 3";
+}
+
+Error refuse(ErrorCode code, const std::string& path, const std::string& why) {
+  return Error(code, "refusing the store " + path + ": " + why);
+}
+
+}  // namespace
+
+const std::vector<Migration>& migrations() { return kMigrations; }
+
+Status migrateTo(Database& db, int target) {
+  auto current = db.queryInt("PRAGMA user_version");
+  if (!current) return std::move(current).error();
+  if (auto st = db.exec("BEGIN IMMEDIATE"); !st) return st;
+  for (const auto& m : kMigrations) {
+    if (m.version <= *current || m.version > target) continue;
+    auto st = db.exec(m.sql);
+    if (st) st = db.exec("PRAGMA user_version = " + std::to_string(m.version));
+    if (!st) {
+      (void)db.exec("ROLLBACK");
+      return Error(st.error().code, "migration " + std::to_string(m.version) + " (" + m.description +
+                                        ") failed: " + st.error().message);
+    }
+  }
+  if (auto st = db.exec("PRAGMA application_id = " + std::to_string(kApplicationId)); !st) {
+    (void)db.exec("ROLLBACK");
+    return st;
+  }
+  return db.exec("COMMIT");
+}
+
+Result<std::unique_ptr<Database>> openStore(const std::string& path) {
+  if (std::filesystem::exists(path) && !looksLikeSqlite(path)) {
+    return refuse(ErrorCode::StoreCorrupt, path,
+                  "it is not an SQLite database (damaged or a different file); restore a backup or move it aside");
+  }
+  auto opened = Database::open(path, Database::Mode::ReadWrite);
+  if (!opened) return std::move(opened).error();
+  auto db = std::move(opened).value();
+
+  auto fail = [&](const Error& e) {
+    if (e.code == ErrorCode::StoreCorrupt) {
+      return refuse(ErrorCode::StoreCorrupt, path, e.message + "; restore a backup or move it aside");
+    }
+    return refuse(e.code, path, e.message);
+  };
+
+  // Identity first, before anything writes to the file.
+  auto app_id = db->queryInt("PRAGMA application_id");
+  if (!app_id) return fail(app_id.error());
+  auto tables = db->queryInt("SELECT count(*) FROM sqlite_master");
+  if (!tables) return fail(tables.error());
+  if (*app_id != kApplicationId && !(*app_id == 0 && *tables == 0)) {
+    return refuse(ErrorCode::StoreCorrupt, path, "it is an SQLite database, but not a cardd store");
+  }
+  auto version = db->queryInt("PRAGMA user_version");
+  if (!version) return fail(version.error());
+  if (*version > kSchemaVersion) {
+    return refuse(ErrorCode::StoreTooNew, path,
+                  "its schema version " + std::to_string(*version) + " is newer than this cardd supports (" +
+                      std::to_string(kSchemaVersion) + "); run a newer cardd or restore a backup made by this one");
+  }
+
+  if (auto st = db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"); !st) {
+    return fail(st.error());
+  }
+  {
+    auto check = db->prepare("PRAGMA quick_check");
+    if (!check) return fail(check.error());
+    auto row = check->step();
+    if (!row) return fail(row.error());
+    const std::string verdict = *row ? check->columnText(0) : "no answer";
+    check->reset();
+    if (verdict != "ok") return refuse(ErrorCode::StoreCorrupt, path, "integrity check failed: " + verdict);
+  }
+  if (*version < kSchemaVersion) {
+    if (auto st = migrateTo(*db, kSchemaVersion); !st) return fail(st.error());
+  }
+  return db;
+}
+
+Result<std::unique_ptr<Database>> openStoreReader(const std::string& path) {
+  auto opened = Database::open(path, Database::Mode::ReadWrite);
+  if (!opened) return std::move(opened).error();
+  auto db = std::move(opened).value();
+  if (auto st = db->exec("PRAGMA query_only = ON"); !st) return std::move(st).error();
+  return db;
+}
+
+}  // namespace cardd
