@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -198,6 +199,28 @@ int run(const Options& opts) {
     pet();
   }
 
+  // Under systemd, `systemctl status cardd` shows the queue at a glance.
+  asio::steady_timer status_timer(ioc);
+  std::function<void()> report_status;
+  if (std::getenv("NOTIFY_SOCKET") != nullptr) {
+    report_status = [&] {
+      auto pending = (*reader)->queryInt("SELECT count(*) FROM jobs WHERE state = 'pending'");
+      auto held = (*reader)->queryInt("SELECT count(*) FROM jobs WHERE state = 'pending-held'");
+      if (pending && held) {
+        notify("STATUS=Serving on " + listening_on + "; " + std::to_string(*pending) + " jobs pending, " +
+               std::to_string(*held) + " held, " + std::to_string(server.connections()) + " connections");
+      }
+      status_timer.expires_after(std::chrono::seconds(5));
+      status_timer.async_wait([&](boost::system::error_code ec) {
+        if (!ec) report_status();
+      });
+    };
+    status_timer.expires_after(std::chrono::seconds(5));
+    status_timer.async_wait([&](boost::system::error_code ec) {
+      if (!ec) report_status();
+    });
+  }
+
   asio::signal_set signals(ioc, SIGTERM, SIGINT, SIGHUP);
   asio::steady_timer drain_deadline(ioc);
   bool stopping = false;
@@ -227,6 +250,8 @@ int run(const Options& opts) {
       notify("STOPPING=1\nSTATUS=Finishing accepted requests");
       cardd::log::notice("stopping: finishing accepted requests");
       auto finish = [&] {
+        status_timer.cancel();
+        watchdog.cancel();
         committer.stop();
         ioc.stop();
       };
@@ -246,7 +271,13 @@ int run(const Options& opts) {
   cardd::log::notice("cardd ready", {{"version", cardd::kVersion}, {"socket", listening_on}, {"store", db_path}});
   notify("READY=1\nSTATUS=Serving on " + listening_on);
   ioc.run();
+  // Unwind whatever is left (only after a forced stop) before the objects the
+  // sessions refer to go away.
   committer.stop();
+  server.closeAll();
+  signals.cancel();
+  ioc.restart();
+  ioc.poll();
   cardd::log::notice("cardd stopped");
   return 0;
 }

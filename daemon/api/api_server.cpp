@@ -121,6 +121,14 @@ void ApiServer::drain(std::function<void()> on_idle) {
   checkIdle();
 }
 
+void ApiServer::closeAll() {
+  draining_ = true;
+  error_code ignored;
+  acceptor_.close(ignored);
+  idle_poll_.cancel();
+  for (auto* s : registry_->all()) s->abort();
+}
+
 void ApiServer::checkIdle() {
   if (registry_->count() == 0) {
     if (on_idle_) {

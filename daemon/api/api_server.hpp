@@ -30,6 +30,8 @@ class ApiServer {
   // Stops accepting and asks every session to finish what it accepted.
   // `on_idle` runs once no session is left.
   void drain(std::function<void()> on_idle);
+  // Closes every session at once; run the loop afterwards so they can unwind.
+  void closeAll();
   std::size_t connections() const { return registry_->count(); }
 
  private:

@@ -42,6 +42,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void start();
   // Stop reading new requests; finish and send what was accepted; close.
   void drain();
+  // Close at once, abandoning unsent responses (shutdown past its deadline).
+  void abort() { closeNow(); }
 
  private:
   enum class ReadPhase { Idle, Request };

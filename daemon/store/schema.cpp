@@ -128,7 +128,7 @@ Result<std::unique_ptr<Database>> openStore(const std::string& path) {
                       std::to_string(kSchemaVersion) + "); run a newer cardd or restore a backup made by this one");
   }
 
-  if (auto st = db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"); !st) {
+  if (auto st = db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -1024;"); !st) {
     return fail(st.error());
   }
   {
@@ -150,7 +150,7 @@ Result<std::unique_ptr<Database>> openStoreReader(const std::string& path) {
   auto opened = Database::open(path, Database::Mode::ReadWrite);
   if (!opened) return std::move(opened).error();
   auto db = std::move(opened).value();
-  if (auto st = db->exec("PRAGMA query_only = ON"); !st) return std::move(st).error();
+  if (auto st = db->exec("PRAGMA query_only = ON; PRAGMA cache_size = -1024;"); !st) return std::move(st).error();
   return db;
 }
 
