@@ -166,7 +166,13 @@ std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpReques
         }
         sr.since = *n;
       } else {
-        sr.since = ctx_.hub.lastSeq();  // no resume point: live events only
+        // No resume point: live events only, from the journal's current end.
+        auto last = ctx_.reader_jobs.lastEventSeq();
+        if (!last) {
+          respond(errorResponse(last.error(), instance));
+          return std::nullopt;
+        }
+        sr.since = std::max(*last, ctx_.hub.lastSeq());
       }
       if (!peer.hasAny(kSeesAllJobs | static_cast<RoleSet>(Role::Technician))) sr.owner_filter = peer.actor.uid;
       return sr;

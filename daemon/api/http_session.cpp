@@ -200,9 +200,10 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
   const std::string last_event_id(req["Last-Event-ID"]);
   HttpRequestView view{method, target, content_type, last_event_id, req.body()};
 
-  std::weak_ptr<HttpSession> weak = weak_from_this();
-  auto stream = handlers_.handle(peer_, view, [weak, slot, keep_alive](HttpResponse res) {
-    if (auto self = weak.lock()) self->complete(slot, std::move(res), keep_alive);
+  // The responder keeps the session alive until the answer is sent, even when
+  // nothing else is pending on the socket (Connection: close, full pipeline).
+  auto stream = handlers_.handle(peer_, view, [self = shared_from_this(), slot, keep_alive](HttpResponse res) {
+    self->complete(slot, std::move(res), keep_alive);
   });
   if (stream) {
     slot->stream = true;

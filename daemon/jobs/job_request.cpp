@@ -37,7 +37,8 @@ bool isPrintableAscii(std::string_view s) {
 // Reads a required or optional string member that must be one of `allowed`.
 void readChoice(const json::object& o, std::string_view key, const std::vector<std::string>& allowed,
                 std::string& out, std::vector<FieldError>& errors) {
-  const std::string ptr = "/" + std::string(key);
+  std::string ptr = "/";
+  ptr += key;
   const auto* v = o.if_contains(key);
   if (v == nullptr) return errors.push_back({ptr, "is required"});
   if (!v->is_string()) return errors.push_back({ptr, "must be a string"});

@@ -251,6 +251,8 @@ Result<std::vector<JobEvent>> JobStore::eventsSince(std::int64_t after_seq, int 
   return out;
 }
 
+Result<std::int64_t> JobStore::lastEventSeq() { return db_.queryInt("SELECT COALESCE(MAX(seq), 0) FROM events"); }
+
 Result<std::string> JobStore::payload(JobId id) {
   auto st = db_.prepare("SELECT payload FROM jobs WHERE id = ?");
   if (!st) return std::move(st).error();

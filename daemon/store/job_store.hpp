@@ -59,6 +59,9 @@ class JobStore {
   Result<std::vector<JobEvent>> eventsSince(std::int64_t after_seq, int limit,
                                             std::optional<std::int64_t> owner_uid);
 
+  // The seq of the newest journal event (0 when there is none).
+  Result<std::int64_t> lastEventSeq();
+
   // The personal data of a job, as stored (JSON). Never log it.
   Result<std::string> payload(JobId id);
 

@@ -1,0 +1,247 @@
+#include "cli/args.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace cardd::cli {
+
+namespace {
+
+Error usage(std::string message) {
+  return Error(ErrorCode::InvalidArgument, std::move(message));
+}
+
+std::optional<std::uint64_t> parseUnsigned(std::string_view text) {
+  std::uint64_t v = 0;
+  if (text.empty()) return std::nullopt;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+struct CommandSpec {
+  std::string_view word;
+  Command command;
+  int positionals;  // required positional arguments after the command word
+};
+
+constexpr CommandSpec kCommands[] = {
+    {"submit", Command::Submit, 1},   {"jobs", Command::Jobs, 0},
+    {"job", Command::Job, 1},         {"cancel", Command::Cancel, 1},
+    {"hold", Command::Hold, 1},       {"release", Command::Release, 1},
+    {"events", Command::Events, 0},   {"audit", Command::AuditVerify, 1},
+    {"ping", Command::Ping, 0},       {"help", Command::Help, 0},
+    {"version", Command::Version, 0},
+};
+
+// Options of one command, with whether they take a value.
+struct OptionSpec {
+  std::string_view name;
+  bool takes_value;
+  Command command;  // the command it belongs to
+};
+
+constexpr OptionSpec kCommandOptions[] = {
+    {"--state", true, Command::Jobs}, {"--all", false, Command::Jobs},
+    {"--limit", true, Command::Jobs}, {"--follow", false, Command::Events},
+    {"-f", false, Command::Events},   {"--since", true, Command::Events},
+};
+
+struct RawOption {
+  std::string name;
+  std::string value;
+};
+
+}  // namespace
+
+const std::vector<std::string>& jobStates() {
+  static const std::vector<std::string> kStates{
+      "pending",   "pending-held", "processing", "processing-stopped",
+      "completed", "canceled",     "aborted"};
+  return kStates;
+}
+
+std::string resolveSocketPath(const std::optional<std::string>& flag, const char* env_socket) {
+  if (flag) return *flag;
+  if (env_socket != nullptr && *env_socket != '\0') return env_socket;
+  return std::string(kDefaultSocket);
+}
+
+std::string_view commandName(Command command) {
+  if (command == Command::AuditVerify) return "audit verify";
+  for (const auto& spec : kCommands) {
+    if (spec.command == command) return spec.word;
+  }
+  return "?";
+}
+
+Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* env_socket) {
+  Invocation inv;
+  std::optional<std::string> socket_flag;
+  std::vector<std::string> positionals;
+  std::vector<RawOption> command_options;
+  bool help = false;
+  bool version = false;
+  std::optional<Error> first_error;
+  auto fail = [&](std::string message) {
+    if (!first_error) first_error = usage(std::move(message));
+  };
+
+  // Pass 1: split options from positionals; handle global options.
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      positionals.insert(positionals.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                         args.end());
+      break;
+    }
+    if (arg.size() < 2 || arg[0] != '-') {  // includes "-" (stdin)
+      positionals.push_back(arg);
+      continue;
+    }
+    std::string name = arg;
+    std::optional<std::string> inline_value;
+    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      inline_value = arg.substr(eq + 1);
+    }
+    auto takeValue = [&]() -> std::optional<std::string> {
+      if (inline_value) return inline_value;
+      if (i + 1 < args.size()) return args[++i];
+      fail(name + " needs a value");
+      return std::nullopt;
+    };
+    if (name == "--help" || name == "-h") {
+      help = true;
+    } else if (name == "--version" || name == "-V") {
+      version = true;
+    } else if (name == "--json") {
+      if (inline_value) fail("--json takes no value");
+      inv.json = true;
+    } else if (name == "--socket") {
+      if (auto v = takeValue()) {
+        if (v->empty()) fail("--socket needs a non-empty path");
+        socket_flag = *v;
+      }
+    } else {
+      auto spec = std::find_if(std::begin(kCommandOptions), std::end(kCommandOptions),
+                               [&](const OptionSpec& s) { return s.name == name; });
+      if (spec == std::end(kCommandOptions)) {
+        fail("unknown option " + name);
+        continue;
+      }
+      RawOption opt{name, {}};
+      if (spec->takes_value) {
+        if (auto v = takeValue())
+          opt.value = *v;
+        else
+          continue;
+      } else if (inline_value) {
+        fail(name + " takes no value");
+        continue;
+      }
+      command_options.push_back(std::move(opt));
+    }
+  }
+  inv.socket_path = resolveSocketPath(socket_flag, env_socket);
+  if (help) {
+    inv.command = Command::Help;
+    return inv;
+  }
+  if (version) {
+    inv.command = Command::Version;
+    return inv;
+  }
+  if (first_error) return std::move(*first_error);
+
+  // Pass 2: the command and its positionals.
+  if (positionals.empty()) return usage("no command given (try 'cardctl --help')");
+  const std::string& word = positionals.front();
+  auto spec = std::find_if(std::begin(kCommands), std::end(kCommands),
+                           [&](const CommandSpec& s) { return s.word == word; });
+  if (spec == std::end(kCommands)) {
+    return usage("unknown command '" + word + "' (try 'cardctl --help')");
+  }
+  inv.command = spec->command;
+  std::vector<std::string> rest(positionals.begin() + 1, positionals.end());
+  const auto expected = static_cast<std::size_t>(spec->positionals);
+  if (rest.size() < expected) {
+    switch (inv.command) {
+      case Command::Submit:
+        return usage("submit needs a FILE (a job request in JSON, - for stdin)");
+      case Command::AuditVerify:
+        return usage("audit needs a subcommand: verify");
+      default:
+        return usage(std::string(word) + " needs a job ID");
+    }
+  }
+  if (rest.size() > expected) {
+    return usage("unexpected argument '" + rest[expected] + "' for " + std::string(word));
+  }
+  switch (inv.command) {
+    case Command::Submit:
+      inv.file = rest[0];
+      break;
+    case Command::Job:
+    case Command::Cancel:
+    case Command::Hold:
+    case Command::Release: {
+      auto id = parseUnsigned(rest[0]);
+      if (!id || *id == 0) return usage("invalid job ID '" + rest[0] + "' (a positive number)");
+      inv.job_id = *id;
+      break;
+    }
+    case Command::AuditVerify:
+      if (rest[0] != "verify")
+        return usage("unknown audit subcommand '" + rest[0] + "' (try: verify)");
+      break;
+    default:
+      break;
+  }
+
+  // Pass 3: command options.
+  for (const auto& opt : command_options) {
+    auto ospec = std::find_if(std::begin(kCommandOptions), std::end(kCommandOptions),
+                              [&](const OptionSpec& s) { return s.name == opt.name; });
+    if (ospec->command != inv.command) {
+      return usage(opt.name + " is not an option of '" + std::string(commandName(inv.command)) +
+                   "'");
+    }
+    if (opt.name == "--state") {
+      std::string_view list = opt.value;
+      if (list.empty()) return usage("--state needs a state name");
+      while (!list.empty()) {
+        auto comma = list.find(',');
+        std::string state(list.substr(0, comma));
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+        const auto& known = jobStates();
+        if (std::find(known.begin(), known.end(), state) == known.end()) {
+          std::string names;
+          for (const auto& k : known) names.append(names.empty() ? "" : ", ").append(k);
+          return usage("unknown job state '" + state + "' (one of: " + names + ")");
+        }
+        if (std::find(inv.states.begin(), inv.states.end(), state) == inv.states.end()) {
+          inv.states.push_back(state);
+        }
+        if (comma != std::string_view::npos && list.empty()) {
+          return usage("--state list ends with a comma");
+        }
+      }
+    } else if (opt.name == "--all") {
+      inv.all = true;
+    } else if (opt.name == "--limit") {
+      auto n = parseUnsigned(opt.value);
+      if (!n || *n < 1 || *n > 500) return usage("--limit must be a number from 1 to 500");
+      inv.limit = static_cast<int>(*n);
+    } else if (opt.name == "--follow" || opt.name == "-f") {
+      inv.follow = true;
+    } else if (opt.name == "--since") {
+      auto n = parseUnsigned(opt.value);
+      if (!n) return usage("--since must be an event number (0 or more)");
+      inv.since = *n;
+    }
+  }
+  return inv;
+}
+
+}  // namespace cardd::cli

@@ -1,0 +1,64 @@
+#pragma once
+// Command-line parsing for cardctl. Pure: no I/O, no environment access (the
+// caller passes CARDD_SOCKET in).
+//
+// Grammar: cardctl [GLOBAL...] COMMAND [ARGS...] [OPTIONS...]
+// Global options may appear anywhere; "--opt=value" and "--opt value" are both
+// accepted; "--" ends option parsing. See usageText() for the commands.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace cardd::cli {
+
+inline constexpr std::string_view kDefaultSocket = "/run/cardd/api.sock";
+
+enum class Command {
+  Help,
+  Version,
+  Submit,
+  Jobs,
+  Job,
+  Cancel,
+  Hold,
+  Release,
+  Events,
+  AuditVerify,
+  Ping
+};
+
+struct Invocation {
+  Command command = Command::Help;
+  std::string socket_path;  // resolved: --socket, else $CARDD_SOCKET, else kDefaultSocket
+  bool json = false;        // --json: print the API's JSON instead of tables
+
+  std::string file;                 // submit: path, "-" for stdin
+  std::uint64_t job_id = 0;         // job, cancel, hold, release
+  std::vector<std::string> states;  // jobs --state (validated job state names)
+  bool all = false;                 // jobs --all: follow next_after until the end
+  std::optional<int> limit;         // jobs --limit 1..500 (page size)
+  bool follow = false;              // events --follow
+  std::uint64_t since = 0;          // events --since
+};
+
+// The job states of the API (IPP names), in lifecycle order.
+const std::vector<std::string>& jobStates();
+
+// `args` excludes argv[0]; `env_socket` is $CARDD_SOCKET or nullptr.
+// Errors: ErrorCode::InvalidArgument with a one-line message (a usage error:
+// cardctl prints "cardctl: MESSAGE" and exits 2). --help and --version win
+// over any other error.
+Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* env_socket);
+
+// --socket value if given, else a non-empty $CARDD_SOCKET, else kDefaultSocket.
+std::string resolveSocketPath(const std::optional<std::string>& flag, const char* env_socket);
+
+// "submit", "audit verify", ... (for messages).
+std::string_view commandName(Command command);
+
+}  // namespace cardd::cli

@@ -1,0 +1,28 @@
+#pragma once
+// cardctl's commands. Each returns the process exit code (cli/exit_codes.hpp)
+// after printing its result on io.out and any failure on io.err.
+
+#include <string>
+#include <vector>
+
+#include "cli/args.hpp"
+#include "commands/session.hpp"
+
+namespace cardd::cli {
+
+// The whole program: parses `args` (argv without argv[0]; `env_socket` is
+// $CARDD_SOCKET or nullptr) and runs the command.
+int run(const std::vector<std::string>& args, const char* env_socket, Io io,
+        Settings settings = {});
+// Runs an already parsed invocation.
+int runInvocation(const Invocation& invocation, Io io, Settings settings = {});
+
+int runSubmit(Session& session);       // submit.cpp
+int runJobs(Session& session);         // jobs.cpp
+int runJob(Session& session);          // jobs.cpp
+int runJobAction(Session& session);    // jobs.cpp: cancel, hold, release
+int runEvents(Session& session);       // events.cpp
+int runAuditVerify(Session& session);  // audit.cpp
+int runPing(Session& session);         // ping.cpp
+
+}  // namespace cardd::cli

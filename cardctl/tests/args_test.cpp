@@ -1,0 +1,120 @@
+#include <gtest/gtest.h>
+
+#include "cli/args.hpp"
+
+namespace cardd::cli {
+namespace {
+
+Result<Invocation> parse(const std::vector<std::string>& args, const char* env = nullptr) {
+  return parseArgs(args, env);
+}
+
+std::string usageError(std::vector<std::string> args) {
+  auto r = parse(std::move(args));
+  if (r.ok()) return "(parsed)";
+  EXPECT_EQ(r.error().code, ErrorCode::InvalidArgument);
+  return r.error().message;
+}
+
+TEST(Args, SocketResolution) {
+  EXPECT_EQ(parse({"ping"})->socket_path, "/run/cardd/api.sock");
+  EXPECT_EQ(parse({"ping"}, "")->socket_path, "/run/cardd/api.sock");
+  EXPECT_EQ(parse({"ping"}, "/tmp/env.sock")->socket_path, "/tmp/env.sock");
+  EXPECT_EQ(parse({"--socket", "/tmp/a.sock", "ping"}, "/tmp/env.sock")->socket_path,
+            "/tmp/a.sock");
+  EXPECT_EQ(parse({"ping", "--socket=/tmp/b.sock"})->socket_path, "/tmp/b.sock");
+  EXPECT_EQ(usageError({"ping", "--socket"}), "--socket needs a value");
+  EXPECT_EQ(usageError({"--socket=", "ping"}), "--socket needs a non-empty path");
+}
+
+TEST(Args, GlobalOptionsAnywhere) {
+  auto a = parse({"--json", "jobs"});
+  auto b = parse({"jobs", "--json"});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_TRUE(a->json);
+  EXPECT_TRUE(b->json);
+  EXPECT_EQ(b->command, Command::Jobs);
+}
+
+TEST(Args, HelpAndVersionWin) {
+  EXPECT_EQ(parse({"--help"})->command, Command::Help);
+  EXPECT_EQ(parse({"jobs", "--bogus", "-h"})->command, Command::Help);
+  EXPECT_EQ(parse({"help"})->command, Command::Help);
+  EXPECT_EQ(parse({"--version"})->command, Command::Version);
+  EXPECT_EQ(parse({"cancel", "--version"})->command, Command::Version);
+}
+
+TEST(Args, Submit) {
+  auto r = parse({"submit", "job.json"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->command, Command::Submit);
+  EXPECT_EQ(r->file, "job.json");
+  EXPECT_EQ(parse({"submit", "-"})->file, "-");
+  EXPECT_EQ(parse({"submit", "--", "--weird.json"})->file, "--weird.json");
+  EXPECT_EQ(usageError({"submit"}), "submit needs a FILE (a job request in JSON, - for stdin)");
+  EXPECT_EQ(usageError({"submit", "a", "b"}), "unexpected argument 'b' for submit");
+}
+
+TEST(Args, JobIds) {
+  EXPECT_EQ(parse({"job", "7"})->job_id, 7U);
+  EXPECT_EQ(parse({"cancel", "12"})->command, Command::Cancel);
+  EXPECT_EQ(parse({"hold", "1"})->command, Command::Hold);
+  EXPECT_EQ(parse({"release", "1"})->command, Command::Release);
+  EXPECT_EQ(usageError({"job"}), "job needs a job ID");
+  EXPECT_EQ(usageError({"job", "0"}), "invalid job ID '0' (a positive number)");
+  EXPECT_EQ(usageError({"cancel", "7x"}), "invalid job ID '7x' (a positive number)");
+  EXPECT_EQ(usageError({"cancel", "99999999999999999999999"}),
+            "invalid job ID '99999999999999999999999' (a positive number)");
+}
+
+TEST(Args, JobsOptions) {
+  auto r = parse(
+      {"jobs", "--state", "pending,pending-held", "--state=completed", "--all", "--limit", "10"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->states, (std::vector<std::string>{"pending", "pending-held", "completed"}));
+  EXPECT_TRUE(r->all);
+  EXPECT_EQ(r->limit, 10);
+  EXPECT_EQ(parse({"jobs", "--state", "pending,pending"})->states.size(), 1U);
+  EXPECT_FALSE(parse({"jobs"})->limit.has_value());
+  EXPECT_EQ(usageError({"jobs", "--state", "pendng"}),
+            "unknown job state 'pendng' (one of: pending, pending-held, processing, "
+            "processing-stopped, completed, canceled, aborted)");
+  EXPECT_EQ(usageError({"jobs", "--state", "pending,"}), "--state list ends with a comma");
+  EXPECT_EQ(usageError({"jobs", "--limit", "0"}), "--limit must be a number from 1 to 500");
+  EXPECT_EQ(usageError({"jobs", "--limit", "501"}), "--limit must be a number from 1 to 500");
+  EXPECT_EQ(usageError({"jobs", "--all=yes"}), "--all takes no value");
+}
+
+TEST(Args, EventsOptions) {
+  auto r = parse({"events", "-f", "--since", "42"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->follow);
+  EXPECT_EQ(r->since, 42U);
+  EXPECT_EQ(parse({"events"})->since, 0U);
+  EXPECT_FALSE(parse({"events"})->follow);
+  EXPECT_EQ(usageError({"events", "--since", "-1"}), "--since must be an event number (0 or more)");
+}
+
+TEST(Args, AuditAndPing) {
+  EXPECT_EQ(parse({"audit", "verify"})->command, Command::AuditVerify);
+  EXPECT_EQ(parse({"ping"})->command, Command::Ping);
+  EXPECT_EQ(usageError({"audit"}), "audit needs a subcommand: verify");
+  EXPECT_EQ(usageError({"audit", "list"}), "unknown audit subcommand 'list' (try: verify)");
+}
+
+TEST(Args, UsageErrors) {
+  EXPECT_EQ(usageError({}), "no command given (try 'cardctl --help')");
+  EXPECT_EQ(usageError({"frobnicate"}), "unknown command 'frobnicate' (try 'cardctl --help')");
+  EXPECT_EQ(usageError({"jobs", "--bogus"}), "unknown option --bogus");
+  EXPECT_EQ(usageError({"ping", "--follow"}), "--follow is not an option of 'ping'");
+  EXPECT_EQ(usageError({"events", "--all"}), "--all is not an option of 'events'");
+  EXPECT_EQ(usageError({"--json=1", "ping"}), "--json takes no value");
+}
+
+TEST(Args, CommandNames) {
+  EXPECT_EQ(commandName(Command::AuditVerify), "audit verify");
+  EXPECT_EQ(commandName(Command::Cancel), "cancel");
+}
+
+}  // namespace
+}  // namespace cardd::cli
