@@ -80,7 +80,7 @@ wait "$cardd_pid"
 cardd_pid=""
 cat <<DONE
 
-Done. $count jobs are queued, durably, in $work/state/cardd.db.
+Done. $count jobs were submitted (one canceled); the queue is durable in $work/state/cardd.db.
   daemon log:     $work/cardd.log
   inspect store:  sqlite3 $work/state/cardd.db 'SELECT id, state, priority FROM jobs'
   next:           docs/architecture.md (design), docs/api/openapi.yaml (API),

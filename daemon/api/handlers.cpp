@@ -87,7 +87,7 @@ std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpReques
       return std::nullopt;
     case RouteMatch::Kind::BadId:
       respond(problemResponse(
-          makeProblem(404, "not-found", "job ids are positive whole numbers (e.g. /v1/jobs/7)"), instance));
+          makeProblem(400, "bad-request", "job ids are positive whole numbers (e.g. /v1/jobs/7)"), instance));
       return std::nullopt;
     case RouteMatch::Kind::MethodNotAllowed: {
       auto p = makeProblem(405, "method-not-allowed", std::string(req.method) + " is not allowed here");

@@ -115,6 +115,7 @@ void HttpSession::readNext() {
   parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
   parser_->body_limit(limits_.max_body_bytes);
   read_timed_out_ = false;
+  header_checked_ = false;
   phase_ = buffer_.size() > 0 ? ReadPhase::Request : ReadPhase::Idle;
   armReadTimer(phase_ == ReadPhase::Idle ? limits_.idle_timeout : limits_.request_timeout);
   reading_ = true;
@@ -123,7 +124,7 @@ void HttpSession::readNext() {
 
 void HttpSession::readSome() {
   http::async_read_some(socket_, buffer_, *parser_,
-                        [self = shared_from_this()](error_code ec, std::size_t) { self->onReadSome(ec); });
+                        [self = shared_from_this()](error_code ec, std::size_t n) { self->onReadSome(ec, n); });
 }
 
 void HttpSession::armReadTimer(std::chrono::milliseconds after) {
@@ -139,13 +140,22 @@ void HttpSession::armReadTimer(std::chrono::milliseconds after) {
   });
 }
 
-void HttpSession::onReadSome(error_code ec) {
-  if (!ec && phase_ == ReadPhase::Idle && parser_->got_some()) {
+void HttpSession::onReadSome(error_code ec, std::size_t consumed) {
+  if (!ec && phase_ == ReadPhase::Idle && (parser_->got_some() || buffer_.size() > 0)) {
     // The first bytes of a request: from now on it must arrive whole in time.
     phase_ = ReadPhase::Request;
     armReadTimer(limits_.request_timeout);
   }
   if (ec) return onReadError(ec);
+  // Beast's own header limit is approximate; enforce ours exactly. The
+  // parser consumes nothing until the whole header block is buffered, and
+  // then exactly the header block (it is not eager).
+  if (!header_checked_) {
+    const bool header_done = parser_->is_header_done();
+    const std::size_t header_bytes = header_done ? consumed : buffer_.size();
+    if (header_bytes > limits_.max_header_bytes) return onReadError(http::error::header_limit);
+    header_checked_ = header_done;
+  }
   if (!parser_->is_done()) return readSome();
 
   reading_ = false;
@@ -193,6 +203,17 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
   pending_.push_back(slot);
   const bool keep_alive = req.keep_alive();
   if (!keep_alive) read_closed_ = true;
+
+  // RFC 9112 §6.3: a request whose transfer coding is not chunked cannot be
+  // framed; answer 400 and close rather than guess where the next one starts.
+  if (req.count(http::field::transfer_encoding) > 0 && !req.chunked()) {
+    read_closed_ = true;
+    complete(slot,
+             problemResponse(makeProblem(400, "bad-request", "only the chunked transfer coding is accepted"),
+                             std::string(req.target())),
+             false);
+    return;
+  }
 
   const std::string method(req.method_string());
   const std::string target(req.target());

@@ -57,7 +57,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void readNext();
   void readSome();
-  void onReadSome(boost::system::error_code ec);
+  void onReadSome(boost::system::error_code ec, std::size_t consumed);
   void onReadError(boost::system::error_code ec);
   void armReadTimer(std::chrono::milliseconds after);
   void dispatch(boost::beast::http::request<boost::beast::http::string_body> req);
@@ -91,6 +91,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool reading_ = false;
   bool read_closed_ = false;   // no more requests will be read
   bool read_timed_out_ = false;
+  bool header_checked_ = false;  // this request's header block passed the size check
   bool writing_ = false;
   bool closed_ = false;
   std::deque<std::shared_ptr<Slot>> pending_;

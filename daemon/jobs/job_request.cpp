@@ -30,6 +30,15 @@ bool isImage(std::string_view bytes) {
   return jpeg || bytes.substr(0, kPng.size()) == kPng;
 }
 
+// "/a" + "b" -> "/a/b", built by appending (GCC 12 -O3 misreports a
+// -Wrestrict overlap on operator+ chains here).
+std::string childPointer(std::string_view parent, std::string_view key) {
+  std::string out(parent);
+  out += '/';
+  out += key;
+  return out;
+}
+
 bool isPrintableAscii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x21 && c <= 0x7E; });
 }
@@ -37,8 +46,7 @@ bool isPrintableAscii(std::string_view s) {
 // Reads a required or optional string member that must be one of `allowed`.
 void readChoice(const json::object& o, std::string_view key, const std::vector<std::string>& allowed,
                 std::string& out, std::vector<FieldError>& errors) {
-  std::string ptr = "/";
-  ptr += key;
+  const std::string ptr = childPointer("", key);
   const auto* v = o.if_contains(key);
   if (v == nullptr) return errors.push_back({ptr, "is required"});
   if (!v->is_string()) return errors.push_back({ptr, "must be a string"});
@@ -70,7 +78,7 @@ Result<NewJob> parseJobRequest(std::string_view body, const JobsConfig& config) 
 
   for (const auto& kv : o) {
     if (std::find(kTopLevel.begin(), kTopLevel.end(), kv.key()) == kTopLevel.end()) {
-      errors.push_back({"/" + std::string(kv.key()), "is not a known field"});
+      errors.push_back({childPointer("", kv.key()), "is not a known field"});
     }
   }
 
@@ -148,7 +156,7 @@ Result<NewJob> parseJobRequest(std::string_view body, const JobsConfig& config) 
         const auto& fp = arr[i].get_object();
         for (const auto& kv : fp) {
           if (kv.key() != "finger" && kv.key() != "format" && kv.key() != "data") {
-            errors.push_back({ptr + "/" + std::string(kv.key()), "is not a known field"});
+            errors.push_back({childPointer(ptr, kv.key()), "is not a known field"});
           }
         }
         const auto* finger = fp.if_contains("finger");
