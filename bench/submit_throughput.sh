@@ -156,6 +156,24 @@ rss_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 sleep 1
 IDLE_RSS_KB=$(rss_kb "$SERVER_PID" VmRSS)
 
+# cupsd's idle RSS on this machine, in this run (a private instance on a unix
+# socket only), when cupsd is installed (apt-get install cups-daemon).
+CUPSD_LOCAL_RSS_KB=""
+if [ -x /usr/sbin/cupsd ]; then
+  cdir=$(mktemp -d /tmp/cardd-bench-cupsd.XXXXXX)
+  mkdir -p "$cdir/spool" "$cdir/cache" "$cdir/run" "$cdir/log"
+  printf 'Listen %s/run/cups.sock\nLogLevel warn\n<Location />\n  Order allow,deny\n  Allow all\n</Location>\n' "$cdir" >"$cdir/cupsd.conf"
+  printf 'ServerRoot %s\nRequestRoot %s/spool\nCacheDir %s/cache\nStateDir %s/run\nErrorLog %s/log/error_log\nAccessLog %s/log/access_log\nPageLog %s/log/page_log\n' \
+    "$cdir" "$cdir" "$cdir" "$cdir" "$cdir" "$cdir" "$cdir" >"$cdir/cups-files.conf"
+  /usr/sbin/cupsd -f -c "$cdir/cupsd.conf" -s "$cdir/cups-files.conf" >/dev/null 2>&1 &
+  cupsd_pid=$!
+  sleep 1.5
+  if kill -0 "$cupsd_pid" 2>/dev/null; then CUPSD_LOCAL_RSS_KB=$(rss_kb "$cupsd_pid" VmRSS); fi
+  kill "$cupsd_pid" 2>/dev/null || true
+  wait "$cupsd_pid" 2>/dev/null || true
+  rm -rf "$cdir"
+fi
+
 # --- scenarios ---------------------------------------------------------------------
 RUN_TAG=$(date +%s)
 loadgen() {  # loadgen LABEL ARGS...: one cardd-loadgen run, prints its JSON line
@@ -265,6 +283,10 @@ rss_ratio=$(ratio "$IDLE_RSS_KB" $CUPSD_RSS_KB)
 rss_verdict=$(awk -v a="$IDLE_RSS_KB" -v b=$CUPSD_RSS_KB 'BEGIN { print (a <= b) ? "meets" : "MISSES" }')
 printf 'idle RSS: %s kB (%.1f MiB) = %s of cupsd 8.4 MiB: %s the target (<= 1.00x); after the runs %s kB, peak %s kB\n' \
   "$IDLE_RSS_KB" "$(awk -v k="$IDLE_RSS_KB" 'BEGIN { print k / 1024 }')" "$rss_ratio" "$rss_verdict" "$AFTER_RSS_KB" "$PEAK_RSS_KB"
+if [ -n "$CUPSD_LOCAL_RSS_KB" ]; then
+  printf 'idle RSS side by side on this machine: cardd %s kB, cupsd %s kB = %s\n' \
+    "$IDLE_RSS_KB" "$CUPSD_LOCAL_RSS_KB" "$(ratio "$IDLE_RSS_KB" "$CUPSD_LOCAL_RSS_KB")"
+fi
 if [ ${#FSYNC_TEXT[@]} -gt 0 ]; then
   echo "fsync per acknowledgement (strace -f -c on pid $SERVER_PID):"
   printf '  %s\n' "${FSYNC_TEXT[@]}"
@@ -293,7 +315,7 @@ cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo | sed 's
     "$(nproc)" "$cpu_model" "$(uname -r)" "$FSTYPE" "$LOADAVG" "$(cut -d' ' -f1 /proc/loadavg)"
   printf '"server":"%s","server_binary":"%s","log_level":"%s","repeat":%s,' "$SERVER_NAME" "$SERVER_BIN" "$LOG_LEVEL" "$REPEAT"
   printf '"targets":{"jobs_per_s":%s,"cupsd_jobs_per_s":%s,"cupsd_idle_rss_kb":%s},' $TARGET_JOBS_S $CUPSD_JOBS_S $CUPSD_RSS_KB
-  printf '"idle_rss_kb":%s,"after_rss_kb":%s,"peak_rss_kb":%s,"scenarios":[' "$IDLE_RSS_KB" "$AFTER_RSS_KB" "$PEAK_RSS_KB"
+  printf '"idle_rss_kb":%s,"cupsd_local_idle_rss_kb":%s,"after_rss_kb":%s,"peak_rss_kb":%s,"scenarios":[' "$IDLE_RSS_KB" "${CUPSD_LOCAL_RSS_KB:-null}" "$AFTER_RSS_KB" "$PEAK_RSS_KB"
   sep=""
   for s in "${SCENARIOS[@]}"; do
     IFS='|' read -r name jobs clients pipeline desc <<<"$s"

@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   libboost1.81-dev libboost-json1.81-dev
-  libyaml-cpp-dev libsqlite3-dev sqlite3 libssl-dev openssl
+  libyaml-cpp-dev libsqlite3-dev sqlite3 libssl-dev openssl libgcrypt20-dev
   libpcsclite-dev libusb-1.0-0-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   systemd procps curl python3 strace

@@ -1,6 +1,6 @@
 #include "store/audit_log.hpp"
 
-#include <openssl/evp.h>
+#include <gcrypt.h>
 
 namespace cardd {
 namespace {
@@ -14,16 +14,23 @@ void addField(std::string& out, const std::string& value) {
   out += '\n';
 }
 
+// SHA-256 through libgcrypt: libsystemd already maps it into the process,
+// so the audit chain costs no further library (idle RSS is a target).
 std::string sha256Hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static const bool ready = [] {
+    gcry_check_version(nullptr);
+    gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+    return true;
+  }();
+  (void)ready;
+  unsigned char md[32];
+  gcry_md_hash_buffer(GCRY_MD_SHA256, md, data.data(), data.size());
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0xF];
+  out.reserve(64);
+  for (unsigned char b : md) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xF];
   }
   return out;
 }
@@ -88,15 +95,7 @@ Result<std::vector<AuditEntry>> AuditLog::list(std::int64_t after_id, int limit)
   auto st = db_.prepare(std::string("SELECT ") + kColumns + " FROM audit WHERE id > ? ORDER BY id LIMIT ?");
   if (!st) return std::move(st).error();
   st->bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
-  std::vector<AuditEntry> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return std::move(row).error();
-    if (!*row) break;
-    out.push_back(readEntry(*st));
-  }
-  st->reset();
-  return out;
+  return st->collect<AuditEntry>(readEntry);
 }
 
 Result<AuditVerdict> AuditLog::verify() {

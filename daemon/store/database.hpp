@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -34,6 +35,19 @@ class Statement {
   Result<bool> step();
   // Runs to completion (for statements that return no rows).
   Status run();
+  // Steps through every row, turning each into a T with `read(*this)`.
+  template <typename T, typename ReadRow>
+  Result<std::vector<T>> collect(ReadRow read) {
+    std::vector<T> out;
+    for (;;) {
+      auto row = step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      out.push_back(read(*this));
+    }
+    reset();
+    return out;
+  }
   void reset();
 
   std::int64_t columnInt(int i) const;

@@ -174,14 +174,9 @@ Result<JobPage> JobStore::list(const JobListQuery& q) {
   for (auto s : q.states) st->bind(idx++, jobStateName(s));
   st->bind(idx, static_cast<std::int64_t>(q.limit) + 1);
 
-  JobPage page;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return std::move(row).error();
-    if (!*row) break;
-    page.jobs.push_back(readJob(*st));
-  }
-  st->reset();
+  auto rows = st->collect<Job>(readJob);
+  if (!rows) return std::move(rows).error();
+  JobPage page{std::move(rows).value(), std::nullopt};
   if (page.jobs.size() > static_cast<std::size_t>(q.limit)) {
     page.jobs.pop_back();
     page.next_after = page.jobs.back().id;
@@ -217,15 +212,7 @@ Result<std::vector<JobEvent>> JobStore::jobEvents(JobId id) {
                         " FROM events e LEFT JOIN jobs j ON j.id = e.job_id WHERE e.job_id = ? ORDER BY e.seq");
   if (!st) return std::move(st).error();
   st->bind(1, id);
-  std::vector<JobEvent> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return std::move(row).error();
-    if (!*row) break;
-    out.push_back(readEvent(*st));
-  }
-  st->reset();
-  return out;
+  return st->collect<JobEvent>(readEvent);
 }
 
 Result<std::vector<JobEvent>> JobStore::eventsSince(std::int64_t after_seq, int limit,
@@ -240,15 +227,7 @@ Result<std::vector<JobEvent>> JobStore::eventsSince(std::int64_t after_seq, int 
   st->bind(idx++, after_seq);
   if (owner_uid) st->bind(idx++, *owner_uid);
   st->bind(idx, static_cast<std::int64_t>(limit));
-  std::vector<JobEvent> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return std::move(row).error();
-    if (!*row) break;
-    out.push_back(readEvent(*st));
-  }
-  st->reset();
-  return out;
+  return st->collect<JobEvent>(readEvent);
 }
 
 Result<std::int64_t> JobStore::lastEventSeq() { return db_.queryInt("SELECT COALESCE(MAX(seq), 0) FROM events"); }
