@@ -156,6 +156,14 @@ testing::AssertionResult DaemonProcess::start(milliseconds ready_timeout) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   std::vector<std::string> env = childEnvironment();
+  env.insert(env.end(), extra_env_.begin(), extra_env_.end());
+  // LISTEN_PID is the child's own pid: reserve room, fill it in after fork.
+  std::size_t listen_pid_index = 0;
+  if (listen_fd_ >= 0) {
+    env.emplace_back("LISTEN_FDS=1");
+    env.emplace_back("LISTEN_PID=" + std::string(20, '\0'));
+    listen_pid_index = env.size() - 1;
+  }
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -178,9 +186,22 @@ testing::AssertionResult DaemonProcess::start(milliseconds ready_timeout) {
     if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
     ::dup2(err_fd, STDOUT_FILENO);
     ::dup2(err_fd, STDERR_FILENO);
-    // Leave the test's sockets and files behind (dup2 cleared CLOEXEC on 0-2).
-    if (::close_range(3, ~0U, 0) != 0) {
-      for (int fd = 3; fd < 4096; ++fd) ::close(fd);
+    // Leave the test's sockets and files behind (dup2 cleared CLOEXEC on 0-2),
+    // except a socket handed over systemd-style as fd 3.
+    int first_closed = 3;
+    if (listen_fd_ >= 0) {
+      if (listen_fd_ != 3) ::dup2(listen_fd_, 3);
+      ::fcntl(3, F_SETFD, 0);
+      first_closed = 4;
+      char* digits = envp[listen_pid_index] + std::strlen("LISTEN_PID=");
+      char tmp[20];
+      int n = 0;
+      for (auto v = static_cast<unsigned long>(::getpid()); v > 0 && n < 19; v /= 10) tmp[n++] = static_cast<char>('0' + v % 10);
+      for (int i = 0; i < n; ++i) digits[i] = tmp[n - 1 - i];
+      digits[n] = '\0';
+    }
+    if (::close_range(static_cast<unsigned>(first_closed), ~0U, 0) != 0) {
+      for (int fd = first_closed; fd < 4096; ++fd) ::close(fd);
     }
     // Default signal dispositions and mask for the daemon.
     sigset_t none;

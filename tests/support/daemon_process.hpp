@@ -22,6 +22,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace cardd::test {
 
@@ -53,6 +54,11 @@ class DaemonProcess {
 
   // Edit before start()/restart(); restart() rewrites the file.
   DaemonConfig& config() { return config_; }
+  // An extra environment variable for the daemon (e.g. NOTIFY_SOCKET).
+  void setEnv(const std::string& name, const std::string& value) { extra_env_.push_back(name + "=" + value); }
+  // Hands `fd` (a listening socket the test owns) to the daemon as systemd
+  // does: fd 3 with LISTEN_FDS=1 and LISTEN_PID set to the daemon's pid.
+  void passListeningSocket(int fd) { listen_fd_ = fd; }
   // The YAML start() writes, for diagnostics or --check-config tests.
   std::string renderConfig() const;
 
@@ -93,6 +99,8 @@ class DaemonProcess {
   std::string config_path_;
   std::string stderr_path_;
   pid_t pid_ = -1;
+  std::vector<std::string> extra_env_;
+  int listen_fd_ = -1;
 };
 
 }  // namespace cardd::test
