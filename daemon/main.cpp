@@ -64,7 +64,8 @@ std::string defaultConfigPath() {
   std::error_code ec;
   const auto exe = fs::read_symlink("/proc/self/exe", ec);
   const std::string build_dir = CARDD_BUILD_DIR;
-  if (!ec && exe.string().rfind(build_dir, 0) == 0) return std::string(CARDD_SOURCE_DIR) + "/config/cardd.yaml";
+  if (!ec && exe.string().rfind(build_dir, 0) == 0)
+    return std::string(CARDD_SOURCE_DIR) + "/config/cardd.yaml";
   return CARDD_DEFAULT_CONFIG;
 }
 
@@ -110,8 +111,10 @@ std::shared_ptr<cardd::Config> loadConfig(const Options& o, bool to_stderr) {
   auto res = cardd::loadConfigFile(o.config_path);
   if (!res.ok()) {
     for (const auto& p : res.problems) {
-      if (to_stderr) std::fprintf(stderr, "%s\n", p.describe().c_str());
-      else cardd::log::error("configuration problem", {{"problem", p.describe()}});
+      if (to_stderr)
+        std::fprintf(stderr, "%s\n", p.describe().c_str());
+      else
+        cardd::log::error("configuration problem", {{"problem", p.describe()}});
     }
     return nullptr;
   }
@@ -121,7 +124,9 @@ std::shared_ptr<cardd::Config> loadConfig(const Options& o, bool to_stderr) {
   return cfg;
 }
 
-void notify(const std::string& what) { sd_notify(0, what.c_str()); }
+void notify(const std::string& what) {
+  sd_notify(0, what.c_str());
+}
 
 int run(const Options& opts) {
   auto config = loadConfig(opts, true);
@@ -138,8 +143,8 @@ int run(const Options& opts) {
   std::error_code fec;
   fs::create_directories(config->state_dir, fec);
   if (fec) {
-    std::fprintf(stderr, "cardd: cannot create the state directory %s: %s\n", config->state_dir.c_str(),
-                 fec.message().c_str());
+    std::fprintf(stderr, "cardd: cannot create the state directory %s: %s\n",
+                 config->state_dir.c_str(), fec.message().c_str());
     return kExitStore;
   }
   const std::string db_path = (fs::path(config->state_dir) / "cardd.db").string();
@@ -163,9 +168,10 @@ int run(const Options& opts) {
                                   [&hub](std::vector<cardd::JobEvent> ev) { hub.publish(ev); });
   cardd::JobStore reader_jobs(**reader, clock);
   cardd::AuditLog reader_audit(**reader, clock);
-  cardd::api::ApiContext ctx{ioc,         config,       std::make_unique<cardd::api::AccessResolver>(config->access),
-                             committer,   reader_jobs,  reader_audit,
-                             hub,         clock};
+  cardd::api::ApiContext ctx{
+      ioc,       config,      std::make_unique<cardd::api::AccessResolver>(config->access),
+      committer, reader_jobs, reader_audit,
+      hub,       clock};
   cardd::api::ApiServer server(ctx);
 
   // systemd socket activation, else our own socket.
@@ -177,7 +183,9 @@ int run(const Options& opts) {
       return 1;
     }
     listening_on = "the socket passed by systemd";
-  } else if (auto st = server.bind(config->api.socket_path, config->api.socket_mode, config->api.socket_group); !st) {
+  } else if (auto st = server.bind(config->api.socket_path, config->api.socket_mode,
+                                   config->api.socket_group);
+             !st) {
     std::fprintf(stderr, "cardd: %s\n", st.error().message.c_str());
     return 1;
   }
@@ -206,8 +214,9 @@ int run(const Options& opts) {
       auto pending = (*reader)->queryInt("SELECT count(*) FROM jobs WHERE state = 'pending'");
       auto held = (*reader)->queryInt("SELECT count(*) FROM jobs WHERE state = 'pending-held'");
       if (pending && held) {
-        notify("STATUS=Serving on " + listening_on + "; " + std::to_string(*pending) + " jobs pending, " +
-               std::to_string(*held) + " held, " + std::to_string(server.connections()) + " connections");
+        notify("STATUS=Serving on " + listening_on + "; " + std::to_string(*pending) +
+               " jobs pending, " + std::to_string(*held) + " held, " +
+               std::to_string(server.connections()) + " connections");
       }
       status_timer.expires_after(std::chrono::seconds(5));
       status_timer.async_wait([&](boost::system::error_code ec) {
@@ -231,9 +240,11 @@ int run(const Options& opts) {
         notify("RELOADING=1");
         auto fresh = loadConfig(opts, false);
         if (!fresh) {
-          cardd::log::error("reload refused: the configuration has errors; keeping the running one");
+          cardd::log::error(
+              "reload refused: the configuration has errors; keeping the running one");
         } else {
-          if (fresh->api.socket_path != ctx.config->api.socket_path || fresh->state_dir != ctx.config->state_dir) {
+          if (fresh->api.socket_path != ctx.config->api.socket_path ||
+              fresh->state_dir != ctx.config->state_dir) {
             cardd::log::warning("api.socket and state_dir changes take effect after a restart");
           }
           cardd::log::setLevel(fresh->log_level);
@@ -267,7 +278,8 @@ int run(const Options& opts) {
   };
   wait_signal();
 
-  cardd::log::notice("cardd ready", {{"version", cardd::kVersion}, {"socket", listening_on}, {"store", db_path}});
+  cardd::log::notice("cardd ready",
+                     {{"version", cardd::kVersion}, {"socket", listening_on}, {"store", db_path}});
   notify("READY=1\nSTATUS=Serving on " + listening_on);
   ioc.run();
   // Unwind whatever is left (only after a forced stop) before the objects the

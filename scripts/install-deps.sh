@@ -11,7 +11,7 @@ packages=(
   libyaml-cpp-dev libsqlite3-dev sqlite3 libssl-dev openssl libgcrypt20-dev
   libpcsclite-dev libusb-1.0-0-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  systemd procps curl python3 strace
+  systemd procps curl python3 strace clang-format
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)

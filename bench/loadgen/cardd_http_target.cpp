@@ -82,7 +82,8 @@ Result<int> CarddHttpTarget::connect() {
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
     const int err = errno;
     ::close(fd);
-    return Error(ErrorCode::Unavailable, "connect " + options_.socket_path + ": " + std::strerror(err));
+    return Error(ErrorCode::Unavailable,
+                 "connect " + options_.socket_path + ": " + std::strerror(err));
   }
   return fd;
 }

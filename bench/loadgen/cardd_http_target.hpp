@@ -20,9 +20,9 @@ enum class KeyMode {
 
 struct CarddHttpOptions {
   std::string socket_path;
-  std::string job_json;      // the body template: a JSON object
+  std::string job_json;  // the body template: a JSON object
   KeyMode keys = KeyMode::Unique;
-  std::string key_prefix;    // e.g. "bench-<run>-"
+  std::string key_prefix;  // e.g. "bench-<run>-"
   std::string path = "/v1/jobs";
 };
 

@@ -23,7 +23,9 @@ using Clock = std::chrono::steady_clock;
 double cpuSeconds() {
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
-  auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  auto secs = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
   return secs(ru.ru_utime) + secs(ru.ru_stime);
 }
 
@@ -183,7 +185,8 @@ void Driver::fill(Connection& c) {
 void Driver::flush(Connection& c) {
   const auto i = static_cast<std::size_t>(&c - conns_.data());
   while (c.fd >= 0 && c.out_off < c.out.size()) {
-    const ssize_t n = ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
+    const ssize_t n =
+        ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
     if (n > 0) {
       c.out_off += static_cast<std::size_t>(n);
     } else if (n < 0 && errno == EINTR) {
@@ -212,7 +215,8 @@ void Driver::recordReply(Connection& c, Reply&& reply, Clock::time_point now) {
     ++r_.succeeded;
     ++resolved_;
     ++r_.status_counts[reply.status];
-    r_.latencies_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(now - req.sent).count());
+    r_.latencies_ns.push_back(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now - req.sent).count());
   } else {
     recordFailure(reply.status, std::move(reply.detail));
   }
@@ -263,7 +267,8 @@ void Driver::onReadable(Connection& c) {
     }
     if (n == 0) {
       Reply reply;
-      if (c.reader->parseAtEof(c.in.view(), reply) == ResponseReader::Step::Reply && !c.inflight.empty()) {
+      if (c.reader->parseAtEof(c.in.view(), reply) == ResponseReader::Step::Reply &&
+          !c.inflight.empty()) {
         recordReply(c, std::move(reply), Clock::now());
       }
       closeConnection(c, "connection closed by the server");
@@ -280,15 +285,18 @@ void Driver::onReadable(Connection& c) {
 }
 
 Result<RunResult> Driver::run() {
-  if (opt_.clients == 0 || opt_.pipeline == 0) return Error(ErrorCode::InvalidArgument, "clients and pipeline must be >= 1");
+  if (opt_.clients == 0 || opt_.pipeline == 0)
+    return Error(ErrorCode::InvalidArgument, "clients and pipeline must be >= 1");
   ep_ = ::epoll_create1(EPOLL_CLOEXEC);
-  if (ep_ < 0) return Error(ErrorCode::Internal, std::string("epoll_create1: ") + std::strerror(errno));
+  if (ep_ < 0)
+    return Error(ErrorCode::Internal, std::string("epoll_create1: ") + std::strerror(errno));
   conns_.resize(opt_.clients);
 
   // Connect everyone before the clock starts.
   unsigned open_count = 0;
   for (std::size_t i = 0; i < conns_.size(); ++i) open_count += open(i) ? 1 : 0;
-  if (open_count == 0) return Error(ErrorCode::Unavailable, "cannot connect: " + last_connect_error_);
+  if (open_count == 0)
+    return Error(ErrorCode::Unavailable, "cannot connect: " + last_connect_error_);
 
   const double cpu0 = cpuSeconds();
   const Clock::time_point start = Clock::now();
@@ -311,7 +319,8 @@ Result<RunResult> Driver::run() {
         }
       }
     }
-    const bool any_open = std::any_of(conns_.begin(), conns_.end(), [](const Connection& c) { return c.fd >= 0; });
+    const bool any_open =
+        std::any_of(conns_.begin(), conns_.end(), [](const Connection& c) { return c.fd >= 0; });
     if (!any_open) {
       r_.aborted = opt_.reconnect ? "no connection can be (re)opened: " + last_connect_error_
                                   : "every connection was closed by the server";
@@ -323,7 +332,9 @@ Result<RunResult> Driver::run() {
       r_.aborted = "no response for " + std::to_string(opt_.stall_timeout.count()) + " ms";
       break;
     }
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(opt_.stall_timeout - idle).count() + 1;
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(opt_.stall_timeout - idle).count() +
+        1;
     const int n = ::epoll_wait(ep_, events.data(), static_cast<int>(events.size()),
                                static_cast<int>(std::min<long long>(wait, 1000)));
     if (n < 0) {

@@ -32,7 +32,7 @@ namespace {
 struct Options {
   std::string socket_path;
   std::string fsync_path;
-  std::uint64_t fail_every = 0;   // every Nth job gets a 422 problem
+  std::uint64_t fail_every = 0;  // every Nth job gets a 422 problem
   std::size_t max_connections = 64;
 };
 
@@ -45,9 +45,13 @@ struct Conn {
 };
 
 volatile sig_atomic_t g_stop = 0;
-void onSignal(int) { g_stop = 1; }
+void onSignal(int) {
+  g_stop = 1;
+}
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // Content-Length of a request head, or 0.
 std::size_t contentLength(std::string_view head) {
@@ -110,9 +114,13 @@ void Server::answer(Conn& c, std::string_view head) {
   const std::uint64_t id = next_id_++;
   ++jobs_;
   if (opt_.fail_every != 0 && id % opt_.fail_every == 0) {
-    const std::string body = R"({"type":"urn:cardd:problem:validation-failed","title":"fake failure","status":422,)"
-                             R"("detail":"every )" + std::to_string(opt_.fail_every) + R"(th job fails"})";
-    c.out += "HTTP/1.1 422 Unprocessable Content\r\nContent-Type: application/problem+json\r\nContent-Length: ";
+    const std::string body =
+        R"({"type":"urn:cardd:problem:validation-failed","title":"fake failure","status":422,)"
+        R"("detail":"every )" +
+        std::to_string(opt_.fail_every) + R"(th job fails"})";
+    c.out +=
+        "HTTP/1.1 422 Unprocessable Content\r\nContent-Type: "
+        "application/problem+json\r\nContent-Length: ";
     c.out += std::to_string(body.size());
     c.out += "\r\n\r\n";
     c.out += body;
@@ -187,8 +195,11 @@ void Server::accept() {
     if (conns_.size() > opt_.max_connections) {
       static constexpr std::string_view kBusy =
           R"({"type":"urn:cardd:problem:too-many-connections","title":"Too many connections","status":503})";
-      c.out = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nConnection: close\r\n"
-              "Content-Length: " + std::to_string(kBusy.size()) + "\r\n\r\n" + std::string(kBusy);
+      c.out =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+          "application/problem+json\r\nConnection: close\r\n"
+          "Content-Length: " +
+          std::to_string(kBusy.size()) + "\r\n\r\n" + std::string(kBusy);
       c.close_after_flush = true;
       dirty_.push_back(fd);
     }
@@ -237,7 +248,8 @@ int Server::run() {
   if (!opt_.fsync_path.empty()) {
     log_fd_ = ::open(opt_.fsync_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd_ < 0) {
-      std::cerr << "cardd-fake-server: open " << opt_.fsync_path << ": " << std::strerror(errno) << "\n";
+      std::cerr << "cardd-fake-server: open " << opt_.fsync_path << ": " << std::strerror(errno)
+                << "\n";
       return 1;
     }
   }
@@ -252,7 +264,8 @@ int Server::run() {
   ::unlink(opt_.socket_path.c_str());
   if (::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
       ::listen(listen_fd_, 128) != 0) {
-    std::cerr << "cardd-fake-server: bind/listen " << opt_.socket_path << ": " << std::strerror(errno) << "\n";
+    std::cerr << "cardd-fake-server: bind/listen " << opt_.socket_path << ": "
+              << std::strerror(errno) << "\n";
     return 1;
   }
   ::chmod(opt_.socket_path.c_str(), 0666);
@@ -307,12 +320,17 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool has_value = i + 1 < argc;
-    if (arg == "--socket" && has_value) o.socket_path = argv[++i];
-    else if (arg == "--fsync" && has_value) o.fsync_path = argv[++i];
-    else if (arg == "--fail-every" && has_value) o.fail_every = std::stoull(argv[++i]);
-    else if (arg == "--max-connections" && has_value) o.max_connections = std::stoull(argv[++i]);
+    if (arg == "--socket" && has_value)
+      o.socket_path = argv[++i];
+    else if (arg == "--fsync" && has_value)
+      o.fsync_path = argv[++i];
+    else if (arg == "--fail-every" && has_value)
+      o.fail_every = std::stoull(argv[++i]);
+    else if (arg == "--max-connections" && has_value)
+      o.max_connections = std::stoull(argv[++i]);
     else {
-      std::cerr << "usage: cardd-fake-server --socket PATH [--fsync FILE] [--fail-every N] [--max-connections N]\n";
+      std::cerr << "usage: cardd-fake-server --socket PATH [--fsync FILE] [--fail-every N] "
+                   "[--max-connections N]\n";
       return 2;
     }
   }

@@ -11,7 +11,9 @@ namespace {
 constexpr std::size_t kMaxHeadBytes = 64 * 1024;
 constexpr std::size_t kMaxDetailBytes = 2048;
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool iequals(std::string_view a, std::string_view lower_b) {
   if (a.size() != lower_b.size()) return false;
@@ -158,8 +160,10 @@ HttpResponseParser::State HttpResponseParser::parseHead(std::string_view in) {
       forEachToken(value, [&](std::string_view t) { chunked = iequals(t, "chunked"); });
     } else if (iequals(name, "connection")) {
       forEachToken(value, [&](std::string_view t) {
-        if (iequals(t, "close")) response_.keep_alive = false;
-        else if (iequals(t, "keep-alive") && http10) response_.keep_alive = true;
+        if (iequals(t, "close"))
+          response_.keep_alive = false;
+        else if (iequals(t, "keep-alive") && http10)
+          response_.keep_alive = true;
       });
     } else if (iequals(name, "content-type")) {
       response_.content_type = value;
@@ -194,7 +198,8 @@ HttpResponseParser::State HttpResponseParser::parseChunked(std::string_view in) 
     size_line = size_line.substr(0, size_line.find(';'));  // drop chunk extensions
     size_line = trim(size_line);
     std::size_t size = 0;
-    const auto [p, e] = std::from_chars(size_line.data(), size_line.data() + size_line.size(), size, 16);
+    const auto [p, e] =
+        std::from_chars(size_line.data(), size_line.data() + size_line.size(), size, 16);
     if (e != std::errc() || p != size_line.data() + size_line.size() || size_line.empty()) {
       return fail("malformed chunk size: " + std::string(size_line.substr(0, 40)));
     }

@@ -21,7 +21,7 @@ namespace cardd::bench {
 // chunked body, into the parser) and are valid until the next parse() call.
 struct HttpResponse {
   int status = 0;
-  bool keep_alive = true;          // false: "Connection: close" or HTTP/1.0 without keep-alive
+  bool keep_alive = true;  // false: "Connection: close" or HTTP/1.0 without keep-alive
   std::string_view content_type;
   std::string_view location;
   std::string_view body;
@@ -52,13 +52,13 @@ class HttpResponseParser {
   void reset();
 
   // Scanning state of the response in progress.
-  std::size_t scan_from_ = 0;     // where to resume looking for the end of the head
-  std::size_t head_len_ = 0;      // 0 until the head is parsed
+  std::size_t scan_from_ = 0;  // where to resume looking for the end of the head
+  std::size_t head_len_ = 0;   // 0 until the head is parsed
   Framing framing_ = Framing::Unknown;
   std::size_t content_length_ = 0;
-  std::size_t chunk_pos_ = 0;     // offset of the next chunk-size line
-  std::string chunked_body_;      // decoded so far
-  std::string done_body_;         // decoded body of the last complete chunked response
+  std::size_t chunk_pos_ = 0;  // offset of the next chunk-size line
+  std::string chunked_body_;   // decoded so far
+  std::string done_body_;      // decoded body of the last complete chunked response
 
   HttpResponse response_;
   std::size_t consumed_ = 0;

@@ -18,7 +18,8 @@ const std::string kProblem =
     "HTTP/1.1 422 Unprocessable Content\r\ncontent-type: application/problem+json\r\n"
     "content-length: 16\r\n\r\n{\"status\":422}\r\n";
 const std::string kChunked =
-    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n";
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+    "chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n";
 const std::string kChunkedTrailer =
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: 1\r\n\r\n";
 const std::string kBusy =
@@ -50,9 +51,10 @@ std::vector<Reply> readAll(const std::string& wire, std::size_t step) {
 }
 
 TEST(HttpResponseReader, PipelinedResponsesSplitAtEveryByte) {
-  const std::string wire = kCreated + "HTTP/1.1 100 Continue\r\n\r\n" + kProblem + kChunked + kChunkedTrailer +
-                           "HTTP/1.1 204 No Content\r\n\r\n" + kBusy;
-  for (std::size_t step : {std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{64}, wire.size()}) {
+  const std::string wire = kCreated + "HTTP/1.1 100 Continue\r\n\r\n" + kProblem + kChunked +
+                           kChunkedTrailer + "HTTP/1.1 204 No Content\r\n\r\n" + kBusy;
+  for (std::size_t step :
+       {std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{64}, wire.size()}) {
     SCOPED_TRACE(step);
     const std::vector<Reply> r = readAll(wire, step);
     ASSERT_EQ(r.size(), 6u);
@@ -87,10 +89,10 @@ TEST(HttpResponseReader, CloseDelimitedBodyCompletesAtEof) {
 }
 
 TEST(HttpResponseReader, GarbageIsAnError) {
-  for (const std::string wire : {"HTTP/2 200 OK\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n",
-                                 "HTTP/1.1 200 OK\r\nbad header\r\n\r\n",
-                                 "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
-                                 "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"}) {
+  for (const std::string wire :
+       {"HTTP/2 200 OK\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nbad header\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"}) {
     HttpResponseParser p;
     EXPECT_EQ(p.parse(wire), HttpResponseParser::State::Error) << wire;
   }

@@ -95,11 +95,13 @@ struct Options {
   std::exit(2);
 }
 
-std::uint64_t parseCount(std::string_view flag, std::string_view text, std::uint64_t lo, std::uint64_t hi) {
+std::uint64_t parseCount(std::string_view flag, std::string_view text, std::uint64_t lo,
+                         std::uint64_t hi) {
   std::uint64_t v = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || ptr != text.data() + text.size() || v < lo || v > hi) {
-    usageError(std::string(flag) + " needs a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+    usageError(std::string(flag) + " needs a whole number from " + std::to_string(lo) + " to " +
+               std::to_string(hi));
   }
   return v;
 }
@@ -121,10 +123,14 @@ Options parseArgs(int argc, char** argv) {
       o.job_file = value();
     } else if (arg == "--keys") {
       const std::string_view m = value();
-      if (m == "unique") o.keys = KeyMode::Unique;
-      else if (m == "same") o.keys = KeyMode::Same;
-      else if (m == "keep") o.keys = KeyMode::Keep;
-      else usageError("--keys must be unique, same or keep");
+      if (m == "unique")
+        o.keys = KeyMode::Unique;
+      else if (m == "same")
+        o.keys = KeyMode::Same;
+      else if (m == "keep")
+        o.keys = KeyMode::Keep;
+      else
+        usageError("--keys must be unique, same or keep");
     } else if (arg == "--run") {
       o.run_id = value();
     } else if (arg == "--jobs") {
@@ -153,7 +159,8 @@ Options parseArgs(int argc, char** argv) {
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
     char buf[32];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<std::uint64_t>(now), 36);
+    const auto [end, ec] =
+        std::to_chars(buf, buf + sizeof buf, static_cast<std::uint64_t>(now), 36);
     (void)ec;
     o.run_id = std::string(buf, end) + "." + std::to_string(::getpid());
   }
@@ -192,8 +199,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (w->failed > 0 && w->first_failure) {
-      std::cerr << "cardd-loadgen: warm-up: " << w->failed << " failed; first: status " << w->first_failure->status
-                << ": " << w->first_failure->detail << "\n";
+      std::cerr << "cardd-loadgen: warm-up: " << w->failed << " failed; first: status "
+                << w->first_failure->status << ": " << w->first_failure->detail << "\n";
     }
   }
 

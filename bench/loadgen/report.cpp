@@ -12,7 +12,9 @@ namespace cardd::bench {
 
 namespace {
 
-double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
+double ms(std::int64_t ns) {
+  return static_cast<double>(ns) / 1e6;
+}
 
 // Nearest rank: the smallest value with at least q of the samples at or below it.
 std::int64_t percentile(const std::vector<std::int64_t>& sorted, double q) {
@@ -29,13 +31,16 @@ std::string fixed(double v, int decimals) {
 }
 
 // Rounded for JSON: enough digits for microseconds and tenths of a job/s.
-double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
+double round3(double v) {
+  return std::round(v * 1000.0) / 1000.0;
+}
 
 }  // namespace
 
 Summary summarize(RunResult& result) {
   Summary s;
-  if (result.wall_seconds > 0) s.jobs_per_second = static_cast<double>(result.succeeded) / result.wall_seconds;
+  if (result.wall_seconds > 0)
+    s.jobs_per_second = static_cast<double>(result.succeeded) / result.wall_seconds;
   auto& lat = result.latencies_ns;
   if (lat.empty()) return s;
   std::sort(lat.begin(), lat.end());
@@ -50,19 +55,24 @@ Summary summarize(RunResult& result) {
 
 void printText(std::ostream& out, const RunInfo& info, const RunResult& r, const Summary& s) {
   out << "cardd-loadgen" << (info.label.empty() ? "" : ": " + info.label) << "\n";
-  out << "  target    " << info.target << " (" << info.body_bytes << "-byte body), run " << info.run_id << "\n";
-  out << "  load      " << info.jobs << " jobs, " << info.clients << " client(s) x pipeline " << info.pipeline
-      << ", " << r.connects << " connect(s)\n";
+  out << "  target    " << info.target << " (" << info.body_bytes << "-byte body), run "
+      << info.run_id << "\n";
+  out << "  load      " << info.jobs << " jobs, " << info.clients << " client(s) x pipeline "
+      << info.pipeline << ", " << r.connects << " connect(s)\n";
   out << "  result    " << r.succeeded << " accepted, " << r.failed << " failed  [status";
   for (const auto& [status, count] : r.status_counts) out << " " << status << ":" << count;
   out << "]\n";
-  out << "  wall      " << fixed(r.wall_seconds, 4) << " s   " << fixed(s.jobs_per_second, 1) << " jobs/s\n";
-  out << "  latency   p50 " << fixed(s.p50_ms, 3) << "  p90 " << fixed(s.p90_ms, 3) << "  p99 " << fixed(s.p99_ms, 3)
-      << "  max " << fixed(s.max_ms, 3) << "  mean " << fixed(s.mean_ms, 3) << " ms (accepted jobs)\n";
+  out << "  wall      " << fixed(r.wall_seconds, 4) << " s   " << fixed(s.jobs_per_second, 1)
+      << " jobs/s\n";
+  out << "  latency   p50 " << fixed(s.p50_ms, 3) << "  p90 " << fixed(s.p90_ms, 3) << "  p99 "
+      << fixed(s.p99_ms, 3) << "  max " << fixed(s.max_ms, 3) << "  mean " << fixed(s.mean_ms, 3)
+      << " ms (accepted jobs)\n";
   const double share = r.wall_seconds > 0 ? 100.0 * r.client_cpu_seconds / r.wall_seconds : 0;
-  out << "  client    " << fixed(r.client_cpu_seconds, 3) << " s CPU (" << fixed(share, 0) << "% of one core)\n";
+  out << "  client    " << fixed(r.client_cpu_seconds, 3) << " s CPU (" << fixed(share, 0)
+      << "% of one core)\n";
   if (r.first_failure) {
-    out << "  FIRST FAILURE status " << r.first_failure->status << ": " << r.first_failure->detail << "\n";
+    out << "  FIRST FAILURE status " << r.first_failure->status << ": " << r.first_failure->detail
+        << "\n";
   }
   if (r.connection_errors > 0) out << "  connection errors: " << r.connection_errors << "\n";
   if (!r.aborted.empty()) out << "  ABORTED: " << r.aborted << "\n";
@@ -94,7 +104,8 @@ boost::json::object toJson(const RunInfo& info, const RunResult& r, const Summar
   o["connects"] = r.connects;
   o["connection_errors"] = r.connection_errors;
   if (r.first_failure) {
-    o["first_failure"] = boost::json::object{{"status", r.first_failure->status}, {"detail", r.first_failure->detail}};
+    o["first_failure"] = boost::json::object{{"status", r.first_failure->status},
+                                             {"detail", r.first_failure->detail}};
   } else {
     o["first_failure"] = nullptr;
   }

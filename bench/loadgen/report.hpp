@@ -14,7 +14,7 @@ namespace cardd::bench {
 
 struct RunInfo {
   std::string label;
-  std::string target;       // Target::describe()
+  std::string target;  // Target::describe()
   std::string run_id;
   std::uint64_t jobs = 0;
   unsigned clients = 0;
@@ -34,7 +34,8 @@ struct Summary {
 // Nearest-rank percentiles over the successful requests. Sorts the latencies.
 Summary summarize(RunResult& result);
 
-void printText(std::ostream& out, const RunInfo& info, const RunResult& result, const Summary& summary);
+void printText(std::ostream& out, const RunInfo& info, const RunResult& result,
+               const Summary& summary);
 boost::json::object toJson(const RunInfo& info, const RunResult& result, const Summary& summary);
 
 // Serialises like boost::json::serialize, but writes doubles in plain decimal

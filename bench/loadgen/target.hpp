@@ -22,10 +22,10 @@ namespace cardd::bench {
 
 // One complete reply, as judged by the target.
 struct Reply {
-  bool success = false;       // the server accepted the job (e.g. HTTP 2xx)
-  int status = 0;             // protocol status shown in reports (HTTP status)
-  bool close_after = false;   // the server will close the connection after this reply
-  std::string detail;         // filled only when !success: body or reason (truncated)
+  bool success = false;      // the server accepted the job (e.g. HTTP 2xx)
+  int status = 0;            // protocol status shown in reports (HTTP status)
+  bool close_after = false;  // the server will close the connection after this reply
+  std::string detail;        // filled only when !success: body or reason (truncated)
 };
 
 // Incremental reader of replies on one connection. The driver keeps the

@@ -10,7 +10,9 @@
 namespace cardd::api {
 namespace {
 
-constexpr RoleSet bit(Role r) { return static_cast<RoleSet>(r); }
+constexpr RoleSet bit(Role r) {
+  return static_cast<RoleSet>(r);
+}
 
 // "#123" -> 123
 bool parseNumeric(const std::string& s, unsigned& out) {
@@ -55,14 +57,17 @@ AccessResolver::AccessResolver(const AccessConfig& config) {
     Grant g{role, {}, {}, {}};
     for (const auto& u : grant.users) {
       unsigned n = 0;
-      if (parseNumeric(u, n)) g.uids.push_back(n);
-      else g.user_names.push_back(u);
+      if (parseNumeric(u, n))
+        g.uids.push_back(n);
+      else
+        g.user_names.push_back(u);
     }
     for (const auto& name : grant.groups) {
       unsigned n = 0;
       if (parseNumeric(name, n)) {
         g.gids.push_back(n);
-      } else if (const group* gr = getgrnam(name.c_str()); gr != nullptr) {  // NOLINT(concurrency-mt-unsafe)
+      } else if (const group* gr = getgrnam(name.c_str());
+                 gr != nullptr) {  // NOLINT(concurrency-mt-unsafe)
         g.gids.push_back(gr->gr_gid);
       }
       // An unknown group grants nothing (it may be created later: SIGHUP).

@@ -17,7 +17,7 @@ namespace cardd::api {
 using RoleSet = std::uint8_t;  // bits of cardd::Role
 
 struct Peer {
-  Actor actor;          // uid and user name
+  Actor actor;  // uid and user name
   gid_t gid = 0;
   pid_t pid = 0;
   RoleSet roles = 0;
@@ -27,12 +27,12 @@ struct Peer {
 
 // What a request needs. Each permission lists the roles that grant it.
 enum class Permission {
-  SubmitJob,      // operator, supervisor, admin
-  ReadJobs,       // operator (own jobs), supervisor, admin
-  CancelJob,      // operator (own jobs), supervisor, admin
-  HoldJob,        // supervisor, admin (hold and release)
-  ReadEvents,     // any role (operators: own jobs only)
-  ReadAudit,      // supervisor, admin
+  SubmitJob,   // operator, supervisor, admin
+  ReadJobs,    // operator (own jobs), supervisor, admin
+  CancelJob,   // operator (own jobs), supervisor, admin
+  HoldJob,     // supervisor, admin (hold and release)
+  ReadEvents,  // any role (operators: own jobs only)
+  ReadAudit,   // supervisor, admin
 };
 
 RoleSet rolesFor(Permission p);

@@ -19,10 +19,10 @@ namespace cardd::api {
 
 struct ApiContext {
   boost::asio::io_context& ioc;
-  std::shared_ptr<const Config> config;      // swapped on SIGHUP
-  std::unique_ptr<AccessResolver> access;    // rebuilt on SIGHUP
+  std::shared_ptr<const Config> config;    // swapped on SIGHUP
+  std::unique_ptr<AccessResolver> access;  // rebuilt on SIGHUP
   StoreCommitter& committer;
-  JobStore& reader_jobs;                     // read-only connection
+  JobStore& reader_jobs;  // read-only connection
   AuditLog& reader_audit;
   EventHub& hub;
   const Clock& clock;

@@ -35,22 +35,26 @@ Status ApiServer::bind(const std::string& path, unsigned mode, const std::string
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
-      return Error(ErrorCode::InvalidArgument, path + " exists and is not a socket; refusing to replace it");
+      return Error(ErrorCode::InvalidArgument,
+                   path + " exists and is not a socket; refusing to replace it");
     }
     ::unlink(path.c_str());
   }
   acceptor_.open(asio::local::stream_protocol(), ec);
   if (!ec) acceptor_.bind(asio::local::stream_protocol::endpoint(path), ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Error(ErrorCode::InvalidArgument, "cannot listen on " + path + ": " + ec.message());
+  if (ec)
+    return Error(ErrorCode::InvalidArgument, "cannot listen on " + path + ": " + ec.message());
   bound_path_ = path;
   if (!group.empty()) {
-    if (const struct group* gr = ::getgrnam(group.c_str()); gr != nullptr) {  // NOLINT(concurrency-mt-unsafe)
+    if (const struct group* gr = ::getgrnam(group.c_str());
+        gr != nullptr) {  // NOLINT(concurrency-mt-unsafe)
       if (::chown(path.c_str(), static_cast<uid_t>(-1), gr->gr_gid) != 0) {
         log::warning("cannot set the socket's group", {{"group", group}, {"socket", path}});
       }
     } else {
-      log::warning("socket group does not exist; the socket keeps the daemon's group", {{"group", group}});
+      log::warning("socket group does not exist; the socket keeps the daemon's group",
+                   {{"group", group}});
     }
   }
   if (::chmod(path.c_str(), mode) != 0) {
@@ -62,11 +66,15 @@ Status ApiServer::bind(const std::string& path, unsigned mode, const std::string
 Status ApiServer::adopt(int fd) {
   error_code ec;
   acceptor_.assign(asio::local::stream_protocol(), fd, ec);
-  if (ec) return Error(ErrorCode::InvalidArgument, "cannot use the socket passed by systemd: " + ec.message());
+  if (ec)
+    return Error(ErrorCode::InvalidArgument,
+                 "cannot use the socket passed by systemd: " + ec.message());
   return Ok{};
 }
 
-void ApiServer::start() { accept(); }
+void ApiServer::start() {
+  accept();
+}
 
 void ApiServer::accept() {
   acceptor_.async_accept([this](error_code ec, asio::local::stream_protocol::socket socket) {
@@ -90,7 +98,9 @@ void ApiServer::accept() {
         log::warning("cannot read peer credentials; closing the connection");
       } else {
         auto peer = ctx_.access->resolve(uid, gid, pid);
-        std::make_shared<HttpSession>(std::move(socket), std::move(peer), ctx_, handlers_, registry_)->start();
+        std::make_shared<HttpSession>(std::move(socket), std::move(peer), ctx_, handlers_,
+                                      registry_)
+            ->start();
       }
     }
     accept();
@@ -99,7 +109,8 @@ void ApiServer::accept() {
 
 void ApiServer::refuseBusy(asio::local::stream_protocol::socket socket) {
   auto p = makeProblem(503, "too-many-connections",
-                       "cardd already serves " + std::to_string(ctx_.config->api.limits.max_connections) +
+                       "cardd already serves " +
+                           std::to_string(ctx_.config->api.limits.max_connections) +
                            " connections; retry shortly");
   p.headers.emplace_back("Retry-After", "1");
   auto bytes = std::make_shared<std::string>(renderResponse(problemResponse(p, ""), false));

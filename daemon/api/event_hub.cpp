@@ -8,7 +8,9 @@ std::uint64_t EventHub::subscribe(Listener listener) {
   return id;
 }
 
-void EventHub::unsubscribe(std::uint64_t id) { listeners_.erase(id); }
+void EventHub::unsubscribe(std::uint64_t id) {
+  listeners_.erase(id);
+}
 
 void EventHub::publish(const std::vector<JobEvent>& events) {
   if (events.empty()) return;

@@ -53,9 +53,12 @@ json::object auditDetail(std::initializer_list<std::pair<std::string_view, json:
 
 std::string actionName(JobAction a) {
   switch (a) {
-    case JobAction::Cancel: return "job.cancel";
-    case JobAction::Hold: return "job.hold";
-    case JobAction::Release: return "job.release";
+    case JobAction::Cancel:
+      return "job.cancel";
+    case JobAction::Hold:
+      return "job.hold";
+    case JobAction::Release:
+      return "job.release";
   }
   return "job.cancel";
 }
@@ -71,26 +74,33 @@ HttpResponse problemResponse(const Problem& problem, std::string_view instance) 
   return r;
 }
 
-std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpRequestView& req, Respond respond) {
+std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpRequestView& req,
+                                              Respond respond) {
   const auto qpos = req.target.find('?');
   const std::string_view path = req.target.substr(0, qpos);
   const std::string instance(path);
-  auto query = parseQuery(qpos == std::string_view::npos ? std::string_view() : req.target.substr(qpos + 1));
+  auto query =
+      parseQuery(qpos == std::string_view::npos ? std::string_view() : req.target.substr(qpos + 1));
   if (!query) {
-    respond(problemResponse(makeProblem(400, "bad-request", "the query string is not valid percent-encoding"), instance));
+    respond(problemResponse(
+        makeProblem(400, "bad-request", "the query string is not valid percent-encoding"),
+        instance));
     return std::nullopt;
   }
   const auto match = matchRoute(req.method, path);
   switch (match.kind) {
     case RouteMatch::Kind::NotFound:
-      respond(problemResponse(makeProblem(404, "not-found", "there is no such resource"), instance));
+      respond(
+          problemResponse(makeProblem(404, "not-found", "there is no such resource"), instance));
       return std::nullopt;
     case RouteMatch::Kind::BadId:
       respond(problemResponse(
-          makeProblem(400, "bad-request", "job ids are positive whole numbers (e.g. /v1/jobs/7)"), instance));
+          makeProblem(400, "bad-request", "job ids are positive whole numbers (e.g. /v1/jobs/7)"),
+          instance));
       return std::nullopt;
     case RouteMatch::Kind::MethodNotAllowed: {
-      auto p = makeProblem(405, "method-not-allowed", std::string(req.method) + " is not allowed here");
+      auto p =
+          makeProblem(405, "method-not-allowed", std::string(req.method) + " is not allowed here");
       p.headers.emplace_back("Allow", match.allow);
       respond(problemResponse(p, instance));
       return std::nullopt;
@@ -103,7 +113,8 @@ std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpReques
   auto rejectQuery = [&](std::initializer_list<std::string_view> allowed) {
     for (const auto& [k, v] : *query) {
       if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-        respond(problemResponse(makeProblem(400, "bad-request", "unknown query parameter '" + k + "'"), instance));
+        respond(problemResponse(
+            makeProblem(400, "bad-request", "unknown query parameter '" + k + "'"), instance));
         return true;
       }
     }
@@ -122,7 +133,8 @@ std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpReques
       if (rejectQuery({})) return std::nullopt;
       json::array roles;
       for (const auto& r : roleNames(peer.roles)) roles.emplace_back(r);
-      respond(jsonResponse(200, json::object{{"uid", peer.actor.uid}, {"user", peer.actor.user}, {"roles", roles}}));
+      respond(jsonResponse(
+          200, json::object{{"uid", peer.actor.uid}, {"user", peer.actor.user}, {"roles", roles}}));
       return std::nullopt;
     }
     case RouteId::SubmitJob:
@@ -161,7 +173,8 @@ std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpReques
       if (!since_text.empty()) {
         auto n = since_text == "0" ? std::optional<JobId>(0) : parseJobId(since_text);
         if (!n) {
-          respond(problemResponse(makeProblem(400, "bad-request", "since must be a whole number >= 0"), instance));
+          respond(problemResponse(
+              makeProblem(400, "bad-request", "since must be a whole number >= 0"), instance));
           return std::nullopt;
         }
         sr.since = *n;
@@ -174,7 +187,8 @@ std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpReques
         }
         sr.since = std::max(*last, ctx_.hub.lastSeq());
       }
-      if (!peer.hasAny(kSeesAllJobs | static_cast<RoleSet>(Role::Technician))) sr.owner_filter = peer.actor.uid;
+      if (!peer.hasAny(kSeesAllJobs | static_cast<RoleSet>(Role::Technician)))
+        sr.owner_filter = peer.actor.uid;
       return sr;
     }
     case RouteId::ListAudit:
@@ -201,7 +215,8 @@ void Handlers::refuse(const Peer& peer, Permission needed, std::string action, s
                       const std::string& instance, Respond respond) {
   auto roles = joinRoleNames(peer.roles);
   ctx_.committer.submit<Ok>(
-      [peer, action = std::move(action), target = std::move(target), roles](StoreTx& tx) -> Result<Ok> {
+      [peer, action = std::move(action), target = std::move(target),
+       roles](StoreTx& tx) -> Result<Ok> {
         AuditEntry e;
         e.uid = peer.actor.uid;
         e.user = peer.actor.user;
@@ -213,7 +228,9 @@ void Handlers::refuse(const Peer& peer, Permission needed, std::string action, s
         return Ok{};
       },
       ctx_.ioc.get_executor(),
-      [needed, instance, respond = std::move(respond)](Result<Ok>) { respond(problemResponse(forbidden(needed), instance)); });
+      [needed, instance, respond = std::move(respond)](Result<Ok>) {
+        respond(problemResponse(forbidden(needed), instance));
+      });
 }
 
 void Handlers::submitJob(const Peer& peer, const HttpRequestView& req, Respond respond) {
@@ -222,8 +239,9 @@ void Handlers::submitJob(const Peer& peer, const HttpRequestView& req, Respond r
     return refuse(peer, Permission::SubmitJob, "job.submit", "jobs", instance, std::move(respond));
   }
   if (!isJsonContentType(req.content_type)) {
-    return respond(problemResponse(
-        makeProblem(415, "unsupported-media-type", "send the job as Content-Type: application/json"), instance));
+    return respond(problemResponse(makeProblem(415, "unsupported-media-type",
+                                               "send the job as Content-Type: application/json"),
+                                   instance));
   }
   auto parsed = parseJobRequest(req.body, ctx_.config->jobs);
   if (!parsed) return respond(errorResponse(parsed.error(), instance));
@@ -263,23 +281,27 @@ void Handlers::submitJob(const Peer& peer, const HttpRequestView& req, Respond r
       });
 }
 
-void Handlers::listJobs(const Peer& peer, const std::vector<std::pair<std::string, std::string>>& query,
+void Handlers::listJobs(const Peer& peer,
+                        const std::vector<std::pair<std::string, std::string>>& query,
                         const std::string& instance, Respond respond) {
-  if (!peer.hasAny(rolesFor(Permission::ReadJobs))) return respond(problemResponse(forbidden(Permission::ReadJobs), instance));
+  if (!peer.hasAny(rolesFor(Permission::ReadJobs)))
+    return respond(problemResponse(forbidden(Permission::ReadJobs), instance));
   JobListQuery q;
   for (const auto& [k, v] : query) {
     if (k == "state") {
       std::size_t i = 0;
       while (i <= v.size()) {
         const auto comma = v.find(',', i);
-        const std::string name = v.substr(i, comma == std::string::npos ? std::string::npos : comma - i);
+        const std::string name =
+            v.substr(i, comma == std::string::npos ? std::string::npos : comma - i);
         auto s = parseJobState(name);
         if (!s) {
-          return respond(problemResponse(
-              makeProblem(400, "bad-request",
-                          "unknown state '" + name +
-                              "' (use pending, pending-held, processing, processing-stopped, completed, canceled, aborted)"),
-              instance));
+          return respond(
+              problemResponse(makeProblem(400, "bad-request",
+                                          "unknown state '" + name +
+                                              "' (use pending, pending-held, processing, "
+                                              "processing-stopped, completed, canceled, aborted)"),
+                              instance));
         }
         q.states.push_back(*s);
         if (comma == std::string::npos) break;
@@ -288,12 +310,16 @@ void Handlers::listJobs(const Peer& peer, const std::vector<std::pair<std::strin
     } else if (k == "limit") {
       auto n = parseJobId(v);
       if (!n || *n > 500) {
-        return respond(problemResponse(makeProblem(400, "bad-request", "limit must be a whole number from 1 to 500"), instance));
+        return respond(problemResponse(
+            makeProblem(400, "bad-request", "limit must be a whole number from 1 to 500"),
+            instance));
       }
       q.limit = static_cast<int>(*n);
     } else if (k == "after") {
       auto n = v == "0" ? std::optional<JobId>(0) : parseJobId(v);
-      if (!n) return respond(problemResponse(makeProblem(400, "bad-request", "after must be a job id"), instance));
+      if (!n)
+        return respond(
+            problemResponse(makeProblem(400, "bad-request", "after must be a job id"), instance));
       q.after = *n;
     }
   }
@@ -303,16 +329,20 @@ void Handlers::listJobs(const Peer& peer, const std::vector<std::pair<std::strin
   json::array jobs;
   for (const auto& j : page->jobs) jobs.push_back(jobToJson(j));
   json::object body{{"jobs", std::move(jobs)}};
-  if (page->next_after) body["next_after"] = *page->next_after;
-  else body["next_after"] = nullptr;
+  if (page->next_after)
+    body["next_after"] = *page->next_after;
+  else
+    body["next_after"] = nullptr;
   respond(jsonResponse(200, body));
 }
 
 void Handlers::getJob(const Peer& peer, JobId id, const std::string& instance, Respond respond) {
-  if (!peer.hasAny(rolesFor(Permission::ReadJobs))) return respond(problemResponse(forbidden(Permission::ReadJobs), instance));
+  if (!peer.hasAny(rolesFor(Permission::ReadJobs)))
+    return respond(problemResponse(forbidden(Permission::ReadJobs), instance));
   auto job = ctx_.reader_jobs.get(id);
   if (!job || (!peer.hasAny(kSeesAllJobs) && job->owner.uid != peer.actor.uid)) {
-    return respond(problemResponse(makeProblem(404, "not-found", "job " + std::to_string(id) + " does not exist"), instance));
+    return respond(problemResponse(
+        makeProblem(404, "not-found", "job " + std::to_string(id) + " does not exist"), instance));
   }
   auto events = ctx_.reader_jobs.jobEvents(id);
   if (!events) return respond(errorResponse(events.error(), instance));
@@ -326,20 +356,29 @@ void Handlers::getJob(const Peer& peer, JobId id, const std::string& instance, R
 void Handlers::jobAction(const Peer& peer, JobId id, int action_int, const HttpRequestView& req,
                          const std::string& instance, Respond respond) {
   const auto action = static_cast<JobAction>(action_int);
-  const Permission needed = action == JobAction::Cancel ? Permission::CancelJob : Permission::HoldJob;
+  const Permission needed =
+      action == JobAction::Cancel ? Permission::CancelJob : Permission::HoldJob;
   if (!peer.hasAny(rolesFor(needed))) {
-    return refuse(peer, needed, actionName(action), "job/" + std::to_string(id), instance, std::move(respond));
+    return refuse(peer, needed, actionName(action), "job/" + std::to_string(id), instance,
+                  std::move(respond));
   }
   // The body is optional; when present it must be an empty JSON object.
   if (!req.body.empty()) {
     if (!isJsonContentType(req.content_type)) {
-      return respond(problemResponse(makeProblem(415, "unsupported-media-type", "send {} as application/json, or no body"), instance));
+      return respond(problemResponse(
+          makeProblem(415, "unsupported-media-type", "send {} as application/json, or no body"),
+          instance));
     }
     boost::system::error_code ec;
     auto v = json::parse(req.body, ec);
-    if (ec) return respond(problemResponse(makeProblem(400, "invalid-json", "the body is not valid JSON: " + ec.message()), instance));
+    if (ec)
+      return respond(problemResponse(
+          makeProblem(400, "invalid-json", "the body is not valid JSON: " + ec.message()),
+          instance));
     if (!v.is_object() || !v.get_object().empty()) {
-      return respond(problemResponse(makeProblem(400, "bad-request", "this request takes no parameters; send {} or nothing"), instance));
+      return respond(problemResponse(
+          makeProblem(400, "bad-request", "this request takes no parameters; send {} or nothing"),
+          instance));
     }
   }
   const bool sees_all = peer.hasAny(kSeesAllJobs);
@@ -350,10 +389,12 @@ void Handlers::jobAction(const Peer& peer, JobId id, int action_int, const HttpR
         auto job = tx.jobs.get(id);
         if (!job) return std::move(job).error();
         const bool own = job->owner.uid == peer.actor.uid;
-        if (!sees_all && !own) return Error(ErrorCode::NotFound, "job " + std::to_string(id) + " does not exist");
+        if (!sees_all && !own)
+          return Error(ErrorCode::NotFound, "job " + std::to_string(id) + " does not exist");
         auto plan = planAction(job->state, action, own);
         if (!plan) {
-          return Error(ErrorCode::IllegalTransition, "job " + std::to_string(id) + ": " + plan.error().message);
+          return Error(ErrorCode::IllegalTransition,
+                       "job " + std::to_string(id) + ": " + plan.error().message);
         }
         auto changed = tx.jobs.transition(id, plan->to, plan->reasons, peer.actor, tx.events);
         if (!changed) return changed;
@@ -375,17 +416,20 @@ void Handlers::jobAction(const Peer& peer, JobId id, int action_int, const HttpR
       });
 }
 
-void Handlers::listAudit(const std::vector<std::pair<std::string, std::string>>& query, const std::string& instance,
-                         Respond respond) {
+void Handlers::listAudit(const std::vector<std::pair<std::string, std::string>>& query,
+                         const std::string& instance, Respond respond) {
   std::int64_t after = 0;
   int limit = 100;
   for (const auto& [k, v] : query) {
     auto n = v == "0" ? std::optional<JobId>(0) : parseJobId(v);
     if (!n || (k == "limit" && (*n < 1 || *n > 1000))) {
-      return respond(problemResponse(makeProblem(400, "bad-request", k + " must be a whole number"), instance));
+      return respond(problemResponse(makeProblem(400, "bad-request", k + " must be a whole number"),
+                                     instance));
     }
-    if (k == "after") after = *n;
-    else limit = static_cast<int>(*n);
+    if (k == "after")
+      after = *n;
+    else
+      limit = static_cast<int>(*n);
   }
   auto rows = ctx_.reader_audit.list(after, limit + 1);
   if (!rows) return respond(errorResponse(rows.error(), instance));
@@ -394,8 +438,10 @@ void Handlers::listAudit(const std::vector<std::pair<std::string, std::string>>&
   if (more) rows->pop_back();
   for (const auto& e : *rows) arr.push_back(auditToJson(e));
   json::object body{{"entries", std::move(arr)}};
-  if (more) body["next_after"] = rows->back().id;
-  else body["next_after"] = nullptr;
+  if (more)
+    body["next_after"] = rows->back().id;
+  else
+    body["next_after"] = nullptr;
   respond(jsonResponse(200, body));
 }
 

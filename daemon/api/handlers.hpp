@@ -45,17 +45,18 @@ class Handlers {
  public:
   explicit Handlers(ApiContext& ctx) : ctx_(ctx) {}
 
-  std::optional<StreamRequest> handle(const Peer& peer, const HttpRequestView& req, Respond respond);
+  std::optional<StreamRequest> handle(const Peer& peer, const HttpRequestView& req,
+                                      Respond respond);
 
  private:
   void submitJob(const Peer& peer, const HttpRequestView& req, Respond respond);
   void listJobs(const Peer& peer, const std::vector<std::pair<std::string, std::string>>& query,
                 const std::string& instance, Respond respond);
   void getJob(const Peer& peer, JobId id, const std::string& instance, Respond respond);
-  void jobAction(const Peer& peer, JobId id, int action, const HttpRequestView& req, const std::string& instance,
-                 Respond respond);
-  void listAudit(const std::vector<std::pair<std::string, std::string>>& query, const std::string& instance,
-                 Respond respond);
+  void jobAction(const Peer& peer, JobId id, int action, const HttpRequestView& req,
+                 const std::string& instance, Respond respond);
+  void listAudit(const std::vector<std::pair<std::string, std::string>>& query,
+                 const std::string& instance, Respond respond);
   void verifyAudit(const std::string& instance, Respond respond);
   // Records a refused state-changing request in the audit trail, then answers 403.
   void refuse(const Peer& peer, Permission needed, std::string action, std::string target,

@@ -25,22 +25,38 @@ constexpr std::size_t kMaxStreamBacklog = 8 * 1024 * 1024;
 
 const char* reasonPhrase(unsigned status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    case 507: return "Insufficient Storage";
-    default: return "Unknown";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    case 507:
+      return "Insufficient Storage";
+    default:
+      return "Unknown";
   }
 }
 
@@ -89,7 +105,9 @@ HttpSession::~HttpSession() {
   registry_->remove(this);
 }
 
-void HttpSession::start() { readNext(); }
+void HttpSession::start() {
+  readNext();
+}
 
 void HttpSession::drain() {
   if (streaming_) return closeNow();
@@ -123,8 +141,9 @@ void HttpSession::readNext() {
 }
 
 void HttpSession::readSome() {
-  http::async_read_some(socket_, buffer_, *parser_,
-                        [self = shared_from_this()](error_code ec, std::size_t n) { self->onReadSome(ec, n); });
+  http::async_read_some(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](error_code ec, std::size_t n) { self->onReadSome(ec, n); });
 }
 
 void HttpSession::armReadTimer(std::chrono::milliseconds after) {
@@ -172,17 +191,19 @@ void HttpSession::onReadError(error_code ec) {
   const bool mid_request = parser_ && parser_->got_some();
   if (read_timed_out_ && mid_request) {
     transportProblem(408, "request-timeout",
-                     "the request did not arrive whole within " + std::to_string(limits_.request_timeout.count()) +
-                         " ms");
+                     "the request did not arrive whole within " +
+                         std::to_string(limits_.request_timeout.count()) + " ms");
   } else if (ec == http::error::header_limit) {
-    transportProblem(431, "header-too-large",
-                     "the request headers exceed " + std::to_string(limits_.max_header_bytes) + " bytes");
+    transportProblem(
+        431, "header-too-large",
+        "the request headers exceed " + std::to_string(limits_.max_header_bytes) + " bytes");
   } else if (ec == http::error::body_limit) {
-    transportProblem(413, "payload-too-large",
-                     "the request body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
-  } else if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
-             ec == asio::error::operation_aborted || ec == asio::error::connection_reset || read_closed_ ||
-             read_timed_out_) {
+    transportProblem(
+        413, "payload-too-large",
+        "the request body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
+  } else if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+             ec == asio::error::eof || ec == asio::error::operation_aborted ||
+             ec == asio::error::connection_reset || read_closed_ || read_timed_out_) {
     read_closed_ = true;  // the client went away, or an idle timeout
   } else {
     transportProblem(400, "bad-request", "the request is not valid HTTP/1.1: " + ec.message());
@@ -191,7 +212,8 @@ void HttpSession::onReadError(error_code ec) {
   if (pending_.empty() && !writing_) closeNow();
 }
 
-void HttpSession::transportProblem(unsigned status, const std::string& slug, const std::string& detail) {
+void HttpSession::transportProblem(unsigned status, const std::string& slug,
+                                   const std::string& detail) {
   auto slot = std::make_shared<Slot>();
   pending_.push_back(slot);
   read_closed_ = true;
@@ -209,8 +231,9 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
   if (req.count(http::field::transfer_encoding) > 0 && !req.chunked()) {
     read_closed_ = true;
     complete(slot,
-             problemResponse(makeProblem(400, "bad-request", "only the chunked transfer coding is accepted"),
-                             std::string(req.target())),
+             problemResponse(
+                 makeProblem(400, "bad-request", "only the chunked transfer coding is accepted"),
+                 std::string(req.target())),
              false);
     return;
   }
@@ -223,9 +246,10 @@ void HttpSession::dispatch(http::request<http::string_body> req) {
 
   // The responder keeps the session alive until the answer is sent, even when
   // nothing else is pending on the socket (Connection: close, full pipeline).
-  auto stream = handlers_.handle(peer_, view, [self = shared_from_this(), slot, keep_alive](HttpResponse res) {
-    self->complete(slot, std::move(res), keep_alive);
-  });
+  auto stream = handlers_.handle(peer_, view,
+                                 [self = shared_from_this(), slot, keep_alive](HttpResponse res) {
+                                   self->complete(slot, std::move(res), keep_alive);
+                                 });
   if (stream) {
     slot->stream = true;
     slot->stream_request = *stream;
@@ -267,7 +291,9 @@ void HttpSession::maybeWrite() {
   write_timer_.async_wait([self = shared_from_this()](error_code ec) {
     if (!ec && self->writing_) self->closeNow();
   });
-  asio::async_write(socket_, bufs, [self = shared_from_this(), n](error_code ec, std::size_t) { self->onWritten(ec, n); });
+  asio::async_write(socket_, bufs, [self = shared_from_this(), n](error_code ec, std::size_t) {
+    self->onWritten(ec, n);
+  });
 }
 
 void HttpSession::onWritten(error_code ec, std::size_t slots) {
@@ -321,8 +347,10 @@ void HttpSession::startEventStream(const StreamRequest& req) {
     if (!self || self->closed_) return;
     for (const auto& e : events) {
       if (self->owner_filter_ && e.job_owner_uid != *self->owner_filter_) continue;
-      if (self->replaying_) self->live_backlog_.push_back(e);
-      else self->appendEvent(e);
+      if (self->replaying_)
+        self->live_backlog_.push_back(e);
+      else
+        self->appendEvent(e);
     }
     if (self->out_.size() > kMaxStreamBacklog) {
       log::warning("event stream client too slow; closing it (it can resume with since=)",
@@ -373,13 +401,14 @@ void HttpSession::pumpEvents() {
   write_timer_.async_wait([self = shared_from_this()](error_code ec) {
     if (!ec && self->writing_) self->closeNow();
   });
-  asio::async_write(socket_, asio::buffer(in_flight_), [self = shared_from_this()](error_code ec, std::size_t) {
-    self->writing_ = false;
-    self->write_timer_.cancel();
-    self->in_flight_.clear();
-    if (ec) return self->closeNow();
-    self->pumpEvents();
-  });
+  asio::async_write(socket_, asio::buffer(in_flight_),
+                    [self = shared_from_this()](error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      self->write_timer_.cancel();
+                      self->in_flight_.clear();
+                      if (ec) return self->closeNow();
+                      self->pumpEvents();
+                    });
 }
 
 void HttpSession::armHeartbeat() {
@@ -393,10 +422,11 @@ void HttpSession::armHeartbeat() {
 
 void HttpSession::watchForHangup() {
   // The client sends nothing on an event stream; a read that ends means it left.
-  socket_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](error_code ec, std::size_t) {
-    if (ec) return self->closeNow();
-    self->watchForHangup();
-  });
+  socket_.async_read_some(asio::buffer(discard_),
+                          [self = shared_from_this()](error_code ec, std::size_t) {
+                            if (ec) return self->closeNow();
+                            self->watchForHangup();
+                          });
 }
 
 }  // namespace cardd::api

@@ -89,7 +89,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::uint64_t read_generation_ = 0;
   ReadPhase phase_ = ReadPhase::Idle;
   bool reading_ = false;
-  bool read_closed_ = false;   // no more requests will be read
+  bool read_closed_ = false;  // no more requests will be read
   bool read_timed_out_ = false;
   bool header_checked_ = false;  // this request's header block passed the size check
   bool writing_ = false;
@@ -99,12 +99,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // SSE state.
   bool streaming_ = false;
   std::optional<std::int64_t> owner_filter_;
-  std::int64_t last_seq_ = 0;       // highest seq rendered into out_
+  std::int64_t last_seq_ = 0;  // highest seq rendered into out_
   bool replaying_ = false;
   std::uint64_t subscription_ = 0;
   std::vector<JobEvent> live_backlog_;
-  std::string out_;                 // rendered, not yet written
-  std::string in_flight_;           // being written
+  std::string out_;        // rendered, not yet written
+  std::string in_flight_;  // being written
   std::array<char, 256> discard_{};
 };
 

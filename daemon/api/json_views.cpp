@@ -13,7 +13,9 @@ boost::json::array toArray(const std::vector<std::string>& v) {
   return a;
 }
 
-boost::json::object actorToJson(const Actor& a) { return {{"uid", a.uid}, {"user", a.user}}; }
+boost::json::object actorToJson(const Actor& a) {
+  return {{"uid", a.uid}, {"user", a.user}};
+}
 
 }  // namespace
 
@@ -25,8 +27,10 @@ boost::json::object jobToJson(const Job& j) {
   o["priority"] = j.priority;
   o["template"] = j.template_id;
   o["profile"] = j.profile_id;
-  if (j.idempotency_key) o["idempotency_key"] = *j.idempotency_key;
-  else o["idempotency_key"] = nullptr;
+  if (j.idempotency_key)
+    o["idempotency_key"] = *j.idempotency_key;
+  else
+    o["idempotency_key"] = nullptr;
   o["owner"] = actorToJson(j.owner);
   o["created_at"] = formatTimestamp(j.created_at_ms);
   o["updated_at"] = formatTimestamp(j.updated_at_ms);
@@ -41,8 +45,10 @@ boost::json::object eventToJson(const JobEvent& e) {
   o["at"] = formatTimestamp(e.at_ms);
   o["kind"] = e.kind;
   o["job_id"] = e.job_id;
-  if (e.from) o["from"] = jobStateName(*e.from);
-  else o["from"] = nullptr;
+  if (e.from)
+    o["from"] = jobStateName(*e.from);
+  else
+    o["from"] = nullptr;
   o["to"] = jobStateName(e.to);
   o["reasons"] = toArray(e.reasons);
   o["actor"] = actorToJson(e.actor);
@@ -60,8 +66,10 @@ boost::json::object auditToJson(const AuditEntry& a) {
   o["target"] = a.target;
   boost::system::error_code ec;
   auto detail = boost::json::parse(a.detail, ec);
-  if (ec) o["detail"] = a.detail;
-  else o["detail"] = std::move(detail);
+  if (ec)
+    o["detail"] = a.detail;
+  else
+    o["detail"] = std::move(detail);
   o["prev_hash"] = a.prev_hash;
   o["hash"] = a.hash;
   return o;

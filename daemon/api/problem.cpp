@@ -59,7 +59,8 @@ Problem problemFromError(const Error& e) {
       return p;
     }
     case ErrorCode::StoreFull:
-      return makeProblem(507, "store-io", "nothing was stored, the station's disk is full: " + e.message);
+      return makeProblem(507, "store-io",
+                         "nothing was stored, the station's disk is full: " + e.message);
     case ErrorCode::StoreIo:
       return makeProblem(500, "store-io", "nothing was stored: " + e.message);
     case ErrorCode::Unavailable: {
@@ -85,7 +86,8 @@ std::string problemBody(const Problem& p, std::string_view instance) {
   if (!instance.empty()) o["instance"] = instance;
   if (!p.errors.empty()) {
     boost::json::array arr;
-    for (const auto& f : p.errors) arr.push_back(boost::json::object{{"pointer", f.pointer}, {"message", f.message}});
+    for (const auto& f : p.errors)
+      arr.push_back(boost::json::object{{"pointer", f.pointer}, {"message", f.message}});
     o["errors"] = std::move(arr);
   }
   if (!p.required_roles.empty()) {

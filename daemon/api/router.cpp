@@ -89,8 +89,10 @@ RouteMatch matchRoute(std::string_view method, std::string_view path) {
     for (std::size_t i = 0; i < pat.size() && match; ++i) {
       if (pat[i] == "{id}") {
         auto parsed = parseJobId(segs[i]);
-        if (parsed) id = *parsed;
-        else id_bad_here = true;
+        if (parsed)
+          id = *parsed;
+        else
+          id_bad_here = true;
       } else if (pat[i] != segs[i]) {
         match = false;
       }
@@ -110,8 +112,10 @@ RouteMatch matchRoute(std::string_view method, std::string_view path) {
     if (!result.allow.empty()) result.allow += ", ";
     result.allow += r.method;
   }
-  if (path_known) result.kind = RouteMatch::Kind::MethodNotAllowed;
-  else if (bad_id) result.kind = RouteMatch::Kind::BadId;
+  if (path_known)
+    result.kind = RouteMatch::Kind::MethodNotAllowed;
+  else if (bad_id)
+    result.kind = RouteMatch::Kind::BadId;
   return result;
 }
 
@@ -120,11 +124,13 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parseQuery(std::
   std::size_t i = 0;
   while (i <= query.size() && !query.empty()) {
     const std::size_t amp = query.find('&', i);
-    const std::string_view part = query.substr(i, amp == std::string_view::npos ? std::string_view::npos : amp - i);
+    const std::string_view part =
+        query.substr(i, amp == std::string_view::npos ? std::string_view::npos : amp - i);
     if (!part.empty()) {
       const std::size_t eq = part.find('=');
       auto key = percentDecode(part.substr(0, eq));
-      auto value = percentDecode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
+      auto value =
+          percentDecode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
       if (!key || !value) return std::nullopt;
       out.emplace_back(std::move(*key), std::move(*value));
     }

@@ -20,12 +20,12 @@ namespace cardd {
 enum class Role : std::uint8_t { Operator = 1, Supervisor = 2, Technician = 4, Admin = 8 };
 
 struct ApiLimits {
-  std::size_t max_body_bytes = 4 * 1024 * 1024;    // larger bodies: 413
-  std::size_t max_header_bytes = 16 * 1024;        // larger header blocks: 431
+  std::size_t max_body_bytes = 4 * 1024 * 1024;       // larger bodies: 413
+  std::size_t max_header_bytes = 16 * 1024;           // larger header blocks: 431
   std::chrono::milliseconds request_timeout{30'000};  // a started request must finish: 408
   std::chrono::milliseconds idle_timeout{120'000};    // an idle keep-alive connection is closed
-  std::size_t max_connections = 64;                 // one more: 503
-  std::size_t max_pipeline = 32;                    // requests read ahead per connection
+  std::size_t max_connections = 64;                   // one more: 503
+  std::size_t max_pipeline = 32;                      // requests read ahead per connection
 };
 
 struct ApiConfig {
@@ -50,8 +50,8 @@ struct JobsConfig {
   std::shared_ptr<const PersonSchema> person_schema;
   std::vector<std::string> templates{"ektp-specimen"};
   std::vector<std::string> profiles{"cardd-eid"};
-  std::size_t max_photo_bytes = 256 * 1024;        // decoded bytes
-  std::size_t max_fingerprint_bytes = 16 * 1024;   // decoded bytes, per template
+  std::size_t max_photo_bytes = 256 * 1024;       // decoded bytes
+  std::size_t max_fingerprint_bytes = 16 * 1024;  // decoded bytes, per template
   std::size_t max_fingerprints = 10;
   int default_priority = 50;
 };

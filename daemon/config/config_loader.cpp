@@ -34,12 +34,16 @@ class MapReader {
     return node_[key];
   }
 
-  std::string keyPath(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  std::string keyPath(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
 
   void problem(const YAML::Node& at, const std::string& key, const std::string& msg) {
     int line = 0;
-    if (at && at.Mark().line >= 0) line = at.Mark().line + 1;
-    else if (node_ && node_.Mark().line >= 0) line = node_.Mark().line + 1;
+    if (at && at.Mark().line >= 0)
+      line = at.Mark().line + 1;
+    else if (node_ && node_.Mark().line >= 0)
+      line = node_.Mark().line + 1;
     out_.push_back({file_, line, key, msg});
   }
 
@@ -77,15 +81,15 @@ class MapReader {
   }
 
   // "250ms", "30s", "2m", "1h", or a bare number of milliseconds.
-  void getDuration(const std::string& key, std::chrono::milliseconds& out, std::chrono::milliseconds lo,
-                   std::chrono::milliseconds hi) {
+  void getDuration(const std::string& key, std::chrono::milliseconds& out,
+                   std::chrono::milliseconds lo, std::chrono::milliseconds hi) {
     auto n = take(key);
     if (!n) return;
     std::chrono::milliseconds v{};
     if (!n.IsScalar() || !parseDuration(n.Scalar(), v) || v < lo || v > hi) {
       return problem(n, keyPath(key),
-                     "must be a duration such as \"30s\" or \"500ms\", from " + std::to_string(lo.count()) +
-                         "ms to " + std::to_string(hi.count()) + "ms");
+                     "must be a duration such as \"30s\" or \"500ms\", from " +
+                         std::to_string(lo.count()) + "ms to " + std::to_string(hi.count()) + "ms");
     }
     out = v;
   }
@@ -97,14 +101,17 @@ class MapReader {
     std::vector<std::string> v;
     for (std::size_t i = 0; i < n.size(); ++i) {
       if (!n[i].IsScalar() || n[i].Scalar().empty()) {
-        return problem(n[i], keyPath(key) + "[" + std::to_string(i) + "]", "must be a non-empty string");
+        return problem(n[i], keyPath(key) + "[" + std::to_string(i) + "]",
+                       "must be a non-empty string");
       }
       v.push_back(n[i].Scalar());
     }
     out = std::move(v);
   }
 
-  MapReader child(const std::string& key) { return MapReader(take(key), keyPath(key), file_, out_); }
+  MapReader child(const std::string& key) {
+    return MapReader(take(key), keyPath(key), file_, out_);
+  }
 
   void finish() {
     if (!valid()) return;
@@ -128,11 +135,16 @@ class MapReader {
     if (s.empty() || ec != std::errc() || v < 0) return false;
     const std::string unit(p, s.data() + s.size());
     long long mult = 0;
-    if (unit.empty() || unit == "ms") mult = 1;
-    else if (unit == "s") mult = 1000;
-    else if (unit == "m" || unit == "min") mult = 60'000;
-    else if (unit == "h") mult = 3'600'000;
-    else return false;
+    if (unit.empty() || unit == "ms")
+      mult = 1;
+    else if (unit == "s")
+      mult = 1000;
+    else if (unit == "m" || unit == "min")
+      mult = 60'000;
+    else if (unit == "h")
+      mult = 3'600'000;
+    else
+      return false;
     if (v > (1LL << 40)) return false;
     out = std::chrono::milliseconds(v * mult);
     return true;
@@ -159,11 +171,16 @@ void readPersonField(const std::string& name, const YAML::Node& node, const std:
   if (!r.valid()) return;
   std::string type = "string";
   r.getString("type", type);
-  if (type == "string") f.type = PersonField::Type::String;
-  else if (type == "date") f.type = PersonField::Type::Date;
-  else if (type == "enum") f.type = PersonField::Type::Enum;
-  else if (type == "object") f.type = PersonField::Type::Object;
-  else r.problem(node["type"], path + ".type", "must be one of string, date, enum, object");
+  if (type == "string")
+    f.type = PersonField::Type::String;
+  else if (type == "date")
+    f.type = PersonField::Type::Date;
+  else if (type == "enum")
+    f.type = PersonField::Type::Enum;
+  else if (type == "object")
+    f.type = PersonField::Type::Object;
+  else
+    r.problem(node["type"], path + ".type", "must be one of string, date, enum, object");
 
   auto req = r.take("required");
   if (req) {
@@ -179,7 +196,8 @@ void readPersonField(const std::string& name, const YAML::Node& node, const std:
     try {
       f.pattern.emplace(f.pattern_text, std::regex::ECMAScript | std::regex::optimize);
     } catch (const std::regex_error& e) {
-      r.problem(node["pattern"], path + ".pattern", std::string("is not a valid regular expression: ") + e.what());
+      r.problem(node["pattern"], path + ".pattern",
+                std::string("is not a valid regular expression: ") + e.what());
     }
   }
   r.getStringList("values", f.values);
@@ -188,8 +206,10 @@ void readPersonField(const std::string& name, const YAML::Node& node, const std:
   }
   auto sub = r.take("fields");
   if (f.type == PersonField::Type::Object) {
-    if (!sub) r.problem(node, path + ".fields", "an object field needs fields");
-    else readPersonFields(sub, path + ".fields", file, out, f.fields);
+    if (!sub)
+      r.problem(node, path + ".fields", "an object field needs fields");
+    else
+      readPersonFields(sub, path + ".fields", file, out, f.fields);
   } else if (sub) {
     r.problem(sub, path + ".fields", "only an object field has fields");
   }
@@ -210,7 +230,8 @@ void readPersonFields(const YAML::Node& node, const std::string& path, const std
   }
 }
 
-std::shared_ptr<PersonSchema> readPersonSchema(const std::string& path, std::vector<ConfigProblem>& out,
+std::shared_ptr<PersonSchema> readPersonSchema(const std::string& path,
+                                               std::vector<ConfigProblem>& out,
                                                const std::string& referenced_from, int ref_line,
                                                const std::string& ref_key) {
   YAML::Node root;
@@ -227,8 +248,10 @@ std::shared_ptr<PersonSchema> readPersonSchema(const std::string& path, std::vec
   MapReader r(root, "", path, out);
   r.getString("name", schema->name);
   auto fields = r.take("fields");
-  if (!fields) r.problem(root, "fields", "is required");
-  else readPersonFields(fields, "fields", path, out, schema->fields);
+  if (!fields)
+    r.problem(root, "fields", "is required");
+  else
+    readPersonFields(fields, "fields", path, out, schema->fields);
   r.finish();
   return schema;
 }
@@ -274,7 +297,8 @@ void readConfig(const YAML::Node& root, const std::string& file, const std::stri
     api.getInt("max_header_bytes", l.max_header_bytes, 1024, 1LL << 20);
     api.getDuration("request_timeout", l.request_timeout, std::chrono::milliseconds(100),
                     std::chrono::hours(1));
-    api.getDuration("idle_timeout", l.idle_timeout, std::chrono::milliseconds(100), std::chrono::hours(24));
+    api.getDuration("idle_timeout", l.idle_timeout, std::chrono::milliseconds(100),
+                    std::chrono::hours(24));
     api.getInt("max_connections", l.max_connections, 1, 100'000);
     api.getInt("max_pipeline", l.max_pipeline, 1, 1024);
     api.finish();
@@ -318,7 +342,8 @@ void readConfig(const YAML::Node& root, const std::string& file, const std::stri
     jobs.getInt("max_fingerprints", c.jobs.max_fingerprints, 0, 10);
     jobs.getInt("default_priority", c.jobs.default_priority, 1, 100);
     jobs.finish();
-    c.jobs.person_schema = readPersonSchema(c.jobs.person_schema_path, out, file, schema_line, "jobs.person_schema");
+    c.jobs.person_schema =
+        readPersonSchema(c.jobs.person_schema_path, out, file, schema_line, "jobs.person_schema");
   }
   r.finish();
 }
@@ -327,10 +352,14 @@ void readConfig(const YAML::Node& root, const std::string& file, const std::stri
 
 const char* roleName(Role role) {
   switch (role) {
-    case Role::Operator: return "operator";
-    case Role::Supervisor: return "supervisor";
-    case Role::Technician: return "technician";
-    case Role::Admin: return "admin";
+    case Role::Operator:
+      return "operator";
+    case Role::Supervisor:
+      return "supervisor";
+    case Role::Technician:
+      return "technician";
+    case Role::Admin:
+      return "admin";
   }
   return "operator";
 }

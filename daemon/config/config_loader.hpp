@@ -13,8 +13,8 @@ namespace cardd {
 
 struct ConfigProblem {
   std::string file;
-  int line = 0;        // 1-based; 0 when unknown
-  std::string key;     // dotted key path, e.g. "api.max_body_bytes"
+  int line = 0;     // 1-based; 0 when unknown
+  std::string key;  // dotted key path, e.g. "api.max_body_bytes"
   std::string message;
 
   // "cardd.yaml:12: api.max_body_bytes: must be ..."

@@ -18,11 +18,11 @@ struct PersonField {
   std::string name;
   Type type = Type::String;
   bool required = true;
-  std::size_t max_length = 200;           // String: in UTF-8 code points
-  std::string pattern_text;               // String: ECMAScript regex, whole match
+  std::size_t max_length = 200;  // String: in UTF-8 code points
+  std::string pattern_text;      // String: ECMAScript regex, whole match
   std::optional<std::regex> pattern;
-  std::vector<std::string> values;        // Enum
-  std::vector<PersonField> fields;        // Object
+  std::vector<std::string> values;  // Enum
+  std::vector<PersonField> fields;  // Object
 };
 
 struct PersonSchema {

@@ -40,8 +40,8 @@ struct FieldError {
 
 struct Error {
   ErrorCode code;
-  std::string message;              // Human sentence; never holds personal data.
-  std::vector<FieldError> fields;   // Filled for ValidationFailed.
+  std::string message;             // Human sentence; never holds personal data.
+  std::vector<FieldError> fields;  // Filled for ValidationFailed.
 
   Error(ErrorCode c, std::string msg) : code(c), message(std::move(msg)) {}
   Error(ErrorCode c, std::string msg, std::vector<FieldError> f)

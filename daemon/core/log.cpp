@@ -34,18 +34,26 @@ bool stderrIsJournal() {
 
 const char* levelName(Level l) {
   switch (l) {
-    case Level::Debug: return "DEBUG";
-    case Level::Info: return "INFO";
-    case Level::Notice: return "NOTICE";
-    case Level::Warning: return "WARN";
-    case Level::Error: return "ERROR";
+    case Level::Debug:
+      return "DEBUG";
+    case Level::Info:
+      return "INFO";
+    case Level::Notice:
+      return "NOTICE";
+    case Level::Warning:
+      return "WARN";
+    case Level::Error:
+      return "ERROR";
   }
   return "INFO";
 }
 
 std::string journalKey(std::string_view key) {
   std::string out = "CARDD_";
-  for (char c : key) out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : '_';
+  for (char c : key)
+    out += std::isalnum(static_cast<unsigned char>(c))
+               ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+               : '_';
   return out;
 }
 
@@ -56,15 +64,23 @@ void init(Level min_level, bool force_stderr) {
   g_journal = !force_stderr && stderrIsJournal();
 }
 
-void setLevel(Level min_level) { g_min_level = static_cast<int>(min_level); }
+void setLevel(Level min_level) {
+  g_min_level = static_cast<int>(min_level);
+}
 
 bool parseLevel(std::string_view text, Level& out) {
-  if (text == "debug") out = Level::Debug;
-  else if (text == "info") out = Level::Info;
-  else if (text == "notice") out = Level::Notice;
-  else if (text == "warning") out = Level::Warning;
-  else if (text == "error") out = Level::Error;
-  else return false;
+  if (text == "debug")
+    out = Level::Debug;
+  else if (text == "info")
+    out = Level::Info;
+  else if (text == "notice")
+    out = Level::Notice;
+  else if (text == "warning")
+    out = Level::Warning;
+  else if (text == "error")
+    out = Level::Error;
+  else
+    return false;
   return true;
 }
 

@@ -25,10 +25,20 @@ bool parseLevel(std::string_view text, Level& out);
 
 void write(Level level, std::string_view message, std::initializer_list<Field> fields = {});
 
-inline void debug(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::Debug, m, f); }
-inline void info(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::Info, m, f); }
-inline void notice(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::Notice, m, f); }
-inline void warning(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::Warning, m, f); }
-inline void error(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::Error, m, f); }
+inline void debug(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::Debug, m, f);
+}
+inline void info(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::Info, m, f);
+}
+inline void notice(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::Notice, m, f);
+}
+inline void warning(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::Warning, m, f);
+}
+inline void error(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::Error, m, f);
+}
 
 }  // namespace cardd::log

@@ -18,9 +18,9 @@ constexpr std::array<std::string_view, 10> kFingers{
     "right-thumb", "right-index", "right-middle", "right-ring", "right-little",
     "left-thumb",  "left-index",  "left-middle",  "left-ring",  "left-little"};
 
-constexpr std::array<std::string_view, 9> kTopLevel{
-    "template", "profile", "priority", "idempotency_key", "person", "photo", "fingerprints", "hold",
-    "$schema"};
+constexpr std::array<std::string_view, 9> kTopLevel{"template",        "profile", "priority",
+                                                    "idempotency_key", "person",  "photo",
+                                                    "fingerprints",    "hold",    "$schema"};
 
 bool isImage(std::string_view bytes) {
   static constexpr std::string_view kPng("\x89PNG\r\n\x1a\n", 8);
@@ -44,8 +44,9 @@ bool isPrintableAscii(std::string_view s) {
 }
 
 // Reads a required or optional string member that must be one of `allowed`.
-void readChoice(const json::object& o, std::string_view key, const std::vector<std::string>& allowed,
-                std::string& out, std::vector<FieldError>& errors) {
+void readChoice(const json::object& o, std::string_view key,
+                const std::vector<std::string>& allowed, std::string& out,
+                std::vector<FieldError>& errors) {
   const std::string ptr = childPointer("", key);
   const auto* v = o.if_contains(key);
   if (v == nullptr) return errors.push_back({ptr, "is required"});
@@ -69,7 +70,8 @@ Result<NewJob> parseJobRequest(std::string_view body, const JobsConfig& config) 
   json::value root = json::parse(body, ec, {}, opts);
   if (ec) return Error(ErrorCode::InvalidJson, "the body is not valid JSON: " + ec.message());
   if (!root.is_object()) {
-    return Error(ErrorCode::ValidationFailed, "the job must be a JSON object", {{"", "must be an object"}});
+    return Error(ErrorCode::ValidationFailed, "the job must be a JSON object",
+                 {{"", "must be an object"}});
   }
   const json::object& o = root.get_object();
   std::vector<FieldError> errors;
@@ -89,9 +91,13 @@ Result<NewJob> parseJobRequest(std::string_view body, const JobsConfig& config) 
     if (!v->is_int64() && !v->is_uint64()) {
       errors.push_back({"/priority", "must be an integer from 1 to 100"});
     } else {
-      const auto p = v->is_int64() ? v->get_int64() : static_cast<std::int64_t>(std::min<std::uint64_t>(v->get_uint64(), 1000));
-      if (p < 1 || p > 100) errors.push_back({"/priority", "must be an integer from 1 to 100"});
-      else job.priority = static_cast<int>(p);
+      const auto p =
+          v->is_int64() ? v->get_int64()
+                        : static_cast<std::int64_t>(std::min<std::uint64_t>(v->get_uint64(), 1000));
+      if (p < 1 || p > 100)
+        errors.push_back({"/priority", "must be an integer from 1 to 100"});
+      else
+        job.priority = static_cast<int>(p);
     }
   }
 
@@ -105,8 +111,10 @@ Result<NewJob> parseJobRequest(std::string_view body, const JobsConfig& config) 
   }
 
   if (const auto* v = o.if_contains("hold")) {
-    if (!v->is_bool()) errors.push_back({"/hold", "must be true or false"});
-    else job.hold = v->get_bool();
+    if (!v->is_bool())
+      errors.push_back({"/hold", "must be true or false"});
+    else
+      job.hold = v->get_bool();
   }
 
   json::object payload;
@@ -122,12 +130,14 @@ Result<NewJob> parseJobRequest(std::string_view body, const JobsConfig& config) 
     if (!v->is_string()) {
       errors.push_back({"/photo", "must be a base64 string"});
     } else if (v->get_string().size() / 4 * 3 > config.max_photo_bytes + 2) {
-      errors.push_back({"/photo", "is larger than " + std::to_string(config.max_photo_bytes) + " bytes"});
+      errors.push_back(
+          {"/photo", "is larger than " + std::to_string(config.max_photo_bytes) + " bytes"});
       too_large = true;
     } else if (auto bytes = decodeBase64(v->get_string()); !bytes) {
       errors.push_back({"/photo", "is not valid base64"});
     } else if (bytes->size() > config.max_photo_bytes) {
-      errors.push_back({"/photo", "is larger than " + std::to_string(config.max_photo_bytes) + " bytes"});
+      errors.push_back(
+          {"/photo", "is larger than " + std::to_string(config.max_photo_bytes) + " bytes"});
       too_large = true;
     } else if (!isImage(*bytes)) {
       errors.push_back({"/photo", "must be a JPEG or PNG image"});
@@ -143,7 +153,9 @@ Result<NewJob> parseJobRequest(std::string_view body, const JobsConfig& config) 
     if (!v->is_array()) {
       errors.push_back({"/fingerprints", "must be an array"});
     } else if (v->get_array().size() > config.max_fingerprints) {
-      errors.push_back({"/fingerprints", "holds more than " + std::to_string(config.max_fingerprints) + " templates"});
+      errors.push_back(
+          {"/fingerprints",
+           "holds more than " + std::to_string(config.max_fingerprints) + " templates"});
     } else {
       std::set<std::string> seen;
       const auto& arr = v->get_array();
@@ -175,12 +187,16 @@ Result<NewJob> parseJobRequest(std::string_view body, const JobsConfig& config) 
         if (data == nullptr || !data->is_string()) {
           errors.push_back({ptr + "/data", "must be a base64 string"});
         } else if (data->get_string().size() / 4 * 3 > config.max_fingerprint_bytes + 2) {
-          errors.push_back({ptr + "/data", "is larger than " + std::to_string(config.max_fingerprint_bytes) + " bytes"});
+          errors.push_back(
+              {ptr + "/data",
+               "is larger than " + std::to_string(config.max_fingerprint_bytes) + " bytes"});
           too_large = true;
         } else if (auto bytes = decodeBase64(data->get_string()); !bytes || bytes->empty()) {
           errors.push_back({ptr + "/data", "is not valid base64"});
         } else if (bytes->size() > config.max_fingerprint_bytes) {
-          errors.push_back({ptr + "/data", "is larger than " + std::to_string(config.max_fingerprint_bytes) + " bytes"});
+          errors.push_back(
+              {ptr + "/data",
+               "is larger than " + std::to_string(config.max_fingerprint_bytes) + " bytes"});
           too_large = true;
         }
       }

@@ -17,8 +17,8 @@ Status checkTransition(JobState from, JobState to) {
               to == S::Canceled || to == S::Pending;
       break;
     case S::ProcessingStopped:
-      legal = to == S::Processing || to == S::Pending || to == S::Completed ||
-              to == S::Aborted || to == S::Canceled;
+      legal = to == S::Processing || to == S::Pending || to == S::Completed || to == S::Aborted ||
+              to == S::Canceled;
       break;
     case S::Completed:
     case S::Canceled:

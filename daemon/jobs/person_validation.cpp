@@ -11,9 +11,8 @@ namespace {
 namespace json = boost::json;
 
 std::size_t countCodePoints(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 bool hasControlChars(std::string_view s) {
@@ -42,9 +41,12 @@ bool isValidDate(std::string_view s) {
 std::string escapePointerToken(std::string_view key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -100,14 +102,15 @@ void validateObject(const json::object& obj, const std::vector<PersonField>& fie
   for (const auto& kv : obj) {
     const bool known = std::any_of(fields.begin(), fields.end(),
                                    [&](const PersonField& f) { return f.name == kv.key(); });
-    if (!known) errors.push_back({pointer + "/" + escapePointerToken(kv.key()), "is not a known field"});
+    if (!known)
+      errors.push_back({pointer + "/" + escapePointerToken(kv.key()), "is not a known field"});
   }
 }
 
 }  // namespace
 
-void validatePerson(const json::value& person, const PersonSchema& schema, const std::string& pointer,
-                    std::vector<FieldError>& errors) {
+void validatePerson(const json::value& person, const PersonSchema& schema,
+                    const std::string& pointer, std::vector<FieldError>& errors) {
   if (!person.is_object()) {
     errors.push_back({pointer, "must be an object"});
     return;

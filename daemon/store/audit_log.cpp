@@ -50,7 +50,8 @@ AuditEntry readEntry(const Statement& st) {
   return e;
 }
 
-constexpr const char* kColumns = "id, at, uid, user, roles, action, target, detail, prev_hash, hash";
+constexpr const char* kColumns =
+    "id, at, uid, user, roles, action, target, detail, prev_hash, hash";
 
 }  // namespace
 
@@ -76,7 +77,8 @@ Result<AuditEntry> AuditLog::append(AuditEntry e) {
   e.prev_hash = *row ? last->columnText(1) : kAuditGenesisHash;
   last->reset();
   // AUTOINCREMENT ids are max(ever used)+1; read it so the hash can cover the id.
-  auto next = db_.queryInt("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0) + 1");
+  auto next = db_.queryInt(
+      "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit'), 0) + 1");
   if (!next) return std::move(next).error();
   e.id = *next;
   e.at_ms = clock_.nowMs();
@@ -85,14 +87,20 @@ Result<AuditEntry> AuditLog::append(AuditEntry e) {
       "INSERT INTO audit (id, at, uid, user, roles, action, target, detail, prev_hash, hash) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!ins) return std::move(ins).error();
-  ins->bind(1, e.id).bind(2, e.at_ms).bind(3, e.uid).bind(4, e.user).bind(5, e.roles).bind(6, e.action);
+  ins->bind(1, e.id)
+      .bind(2, e.at_ms)
+      .bind(3, e.uid)
+      .bind(4, e.user)
+      .bind(5, e.roles)
+      .bind(6, e.action);
   ins->bind(7, e.target).bind(8, e.detail).bind(9, e.prev_hash).bind(10, e.hash);
   if (auto r = ins->run(); !r) return std::move(r).error();
   return e;
 }
 
 Result<std::vector<AuditEntry>> AuditLog::list(std::int64_t after_id, int limit) {
-  auto st = db_.prepare(std::string("SELECT ") + kColumns + " FROM audit WHERE id > ? ORDER BY id LIMIT ?");
+  auto st = db_.prepare(std::string("SELECT ") + kColumns +
+                        " FROM audit WHERE id > ? ORDER BY id LIMIT ?");
   if (!st) return std::move(st).error();
   st->bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
   return st->collect<AuditEntry>(readEntry);
@@ -113,12 +121,14 @@ Result<AuditVerdict> AuditLog::verify() {
     if (e.prev_hash != expected_prev) {
       v.ok = false;
       v.first_bad_id = e.id;
-      v.problem = "entry " + std::to_string(e.id) +
-                  " does not follow the entry before it (an entry was removed, inserted or reordered)";
+      v.problem =
+          "entry " + std::to_string(e.id) +
+          " does not follow the entry before it (an entry was removed, inserted or reordered)";
     } else if (chainHash(e) != e.hash) {
       v.ok = false;
       v.first_bad_id = e.id;
-      v.problem = "entry " + std::to_string(e.id) + " was altered after it was written (hash mismatch)";
+      v.problem =
+          "entry " + std::to_string(e.id) + " was altered after it was written (hash mismatch)";
     }
     expected_prev = e.hash;
   }

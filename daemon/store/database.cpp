@@ -60,20 +60,26 @@ void Statement::reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-std::int64_t Statement::columnInt(int i) const { return sqlite3_column_int64(stmt_, i); }
+std::int64_t Statement::columnInt(int i) const {
+  return sqlite3_column_int64(stmt_, i);
+}
 
 std::string Statement::columnText(int i) const {
   const auto* p = sqlite3_column_text(stmt_, i);
   if (p == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)));
+  return std::string(reinterpret_cast<const char*>(p),
+                     static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)));
 }
 
-bool Statement::columnIsNull(int i) const { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
+bool Statement::columnIsNull(int i) const {
+  return sqlite3_column_type(stmt_, i) == SQLITE_NULL;
+}
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode mode) {
   sqlite3* db = nullptr;
-  const int flags = (mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     Error err = sqliteError(db, rc, "cannot open " + path);
@@ -106,8 +112,8 @@ Result<Statement> Database::prepare(const std::string& sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                      &stmt, nullptr);
+    const int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) return sqliteError(db_, rc, "cannot prepare statement");
     it = cache_.emplace(sql, stmt).first;
   }
@@ -126,8 +132,12 @@ Result<std::int64_t> Database::queryInt(const std::string& sql) {
   return v;
 }
 
-std::int64_t Database::lastInsertId() const { return sqlite3_last_insert_rowid(db_); }
+std::int64_t Database::lastInsertId() const {
+  return sqlite3_last_insert_rowid(db_);
+}
 
-Error Database::lastError(std::string_view what) const { return sqliteError(db_, sqlite3_errcode(db_), what); }
+Error Database::lastError(std::string_view what) const {
+  return sqliteError(db_, sqlite3_errcode(db_), what);
+}
 
 }  // namespace cardd

@@ -26,7 +26,9 @@ class Statement {
   // Binding is 1-based, as in SQLite.
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, std::string_view value);
-  Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+  Statement& bind(int index, const std::string& value) {
+    return bind(index, std::string_view(value));
+  }
   Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
   Statement& bindOptional(int index, const std::optional<std::string>& value);
   Statement& bindNull(int index);

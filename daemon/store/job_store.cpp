@@ -8,11 +8,13 @@ namespace cardd {
 namespace {
 
 constexpr const char* kJobColumns =
-    "id, state, state_reasons, priority, template, profile, idempotency_key, owner_uid, owner_name, "
+    "id, state, state_reasons, priority, template, profile, idempotency_key, owner_uid, "
+    "owner_name, "
     "created_at, updated_at, photo_bytes, fingerprint_count";
 
 constexpr const char* kEventColumns =
-    "e.seq, e.at, e.kind, e.job_id, e.from_state, e.to_state, e.reasons, e.actor_uid, e.actor_name, j.owner_uid";
+    "e.seq, e.at, e.kind, e.job_id, e.from_state, e.to_state, e.reasons, e.actor_uid, "
+    "e.actor_name, j.owner_uid";
 
 Job readJob(const Statement& st) {
   Job j;
@@ -65,8 +67,8 @@ std::vector<std::string> splitReasons(const std::string& text) {
   return out;
 }
 
-Result<JobEvent> JobStore::appendEvent(const Job& job, std::string kind, std::optional<JobState> from,
-                                       const Actor& actor) {
+Result<JobEvent> JobStore::appendEvent(const Job& job, std::string kind,
+                                       std::optional<JobState> from, const Actor& actor) {
   auto st = db_.prepare(
       "INSERT INTO events (at, kind, job_id, from_state, to_state, reasons, actor_uid, actor_name) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
@@ -81,15 +83,21 @@ Result<JobEvent> JobStore::appendEvent(const Job& job, std::string kind, std::op
   e.actor = actor;
   e.job_owner_uid = job.owner.uid;
   st->bind(1, e.at_ms).bind(2, e.kind).bind(3, e.job_id);
-  if (from) st->bind(4, jobStateName(*from));
-  else st->bindNull(4);
-  st->bind(5, jobStateName(e.to)).bind(6, joinReasons(e.reasons)).bind(7, actor.uid).bind(8, actor.user);
+  if (from)
+    st->bind(4, jobStateName(*from));
+  else
+    st->bindNull(4);
+  st->bind(5, jobStateName(e.to))
+      .bind(6, joinReasons(e.reasons))
+      .bind(7, actor.uid)
+      .bind(8, actor.user);
   if (auto r = st->run(); !r) return std::move(r).error();
   e.seq = db_.lastInsertId();
   return e;
 }
 
-Result<SubmitOutcome> JobStore::submit(const NewJob& req, const Actor& owner, std::vector<JobEvent>& events_out) {
+Result<SubmitOutcome> JobStore::submit(const NewJob& req, const Actor& owner,
+                                       std::vector<JobEvent>& events_out) {
   if (req.idempotency_key) {
     auto st = db_.prepare(std::string("SELECT ") + kJobColumns +
                           " FROM jobs WHERE owner_uid = ? AND idempotency_key = ?");
@@ -118,7 +126,8 @@ Result<SubmitOutcome> JobStore::submit(const NewJob& req, const Actor& owner, st
   job.fingerprint_count = req.fingerprint_count;
 
   auto ins = db_.prepare(
-      "INSERT INTO jobs (state, state_reasons, priority, template, profile, idempotency_key, owner_uid, "
+      "INSERT INTO jobs (state, state_reasons, priority, template, profile, idempotency_key, "
+      "owner_uid, "
       "owner_name, payload, photo_bytes, fingerprint_count, created_at, updated_at) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!ins) return std::move(ins).error();
@@ -184,22 +193,27 @@ Result<JobPage> JobStore::list(const JobListQuery& q) {
   return page;
 }
 
-Result<Job> JobStore::transition(JobId id, JobState to, const std::vector<std::string>& reasons, const Actor& actor,
-                                 std::vector<JobEvent>& events_out) {
+Result<Job> JobStore::transition(JobId id, JobState to, const std::vector<std::string>& reasons,
+                                 const Actor& actor, std::vector<JobEvent>& events_out) {
   auto current = get(id);
   if (!current) return std::move(current).error();
   Job job = std::move(current).value();
   if (auto ok = checkTransition(job.state, to); !ok) {
-    return Error(ErrorCode::IllegalTransition, "job " + std::to_string(id) + ": " + ok.error().message);
+    return Error(ErrorCode::IllegalTransition,
+                 "job " + std::to_string(id) + ": " + ok.error().message);
   }
   const JobState from = job.state;
   job.state = to;
   job.state_reasons = reasons;
   job.updated_at_ms = clock_.nowMs();
-  auto st = db_.prepare("UPDATE jobs SET state = ?, state_reasons = ?, updated_at = ? WHERE id = ? AND state = ?");
+  auto st = db_.prepare(
+      "UPDATE jobs SET state = ?, state_reasons = ?, updated_at = ? WHERE id = ? AND state = ?");
   if (!st) return std::move(st).error();
-  st->bind(1, jobStateName(to)).bind(2, joinReasons(reasons)).bind(3, job.updated_at_ms).bind(4, id).bind(
-      5, jobStateName(from));
+  st->bind(1, jobStateName(to))
+      .bind(2, joinReasons(reasons))
+      .bind(3, job.updated_at_ms)
+      .bind(4, id)
+      .bind(5, jobStateName(from));
   if (auto r = st->run(); !r) return std::move(r).error();
   auto ev = appendEvent(job, "job-state-changed", from, actor);
   if (!ev) return std::move(ev).error();
@@ -208,8 +222,9 @@ Result<Job> JobStore::transition(JobId id, JobState to, const std::vector<std::s
 }
 
 Result<std::vector<JobEvent>> JobStore::jobEvents(JobId id) {
-  auto st = db_.prepare(std::string("SELECT ") + kEventColumns +
-                        " FROM events e LEFT JOIN jobs j ON j.id = e.job_id WHERE e.job_id = ? ORDER BY e.seq");
+  auto st = db_.prepare(
+      std::string("SELECT ") + kEventColumns +
+      " FROM events e LEFT JOIN jobs j ON j.id = e.job_id WHERE e.job_id = ? ORDER BY e.seq");
   if (!st) return std::move(st).error();
   st->bind(1, id);
   return st->collect<JobEvent>(readEvent);
@@ -230,7 +245,9 @@ Result<std::vector<JobEvent>> JobStore::eventsSince(std::int64_t after_seq, int 
   return st->collect<JobEvent>(readEvent);
 }
 
-Result<std::int64_t> JobStore::lastEventSeq() { return db_.queryInt("SELECT COALESCE(MAX(seq), 0) FROM events"); }
+Result<std::int64_t> JobStore::lastEventSeq() {
+  return db_.queryInt("SELECT COALESCE(MAX(seq), 0) FROM events");
+}
 
 Result<std::string> JobStore::payload(JobId id) {
   auto st = db_.prepare("SELECT payload FROM jobs WHERE id = ?");

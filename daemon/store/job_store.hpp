@@ -23,9 +23,9 @@ struct SubmitOutcome {
 };
 
 struct JobListQuery {
-  std::vector<JobState> states;            // empty: any state
-  std::optional<std::int64_t> owner_uid;   // set: only this owner's jobs
-  JobId after = 0;                         // keyset cursor: ids greater than this
+  std::vector<JobState> states;           // empty: any state
+  std::optional<std::int64_t> owner_uid;  // set: only this owner's jobs
+  JobId after = 0;                        // keyset cursor: ids greater than this
   int limit = 50;
 };
 
@@ -41,7 +41,8 @@ class JobStore {
   // Stores a new job (pending, or pending-held when requested) with its
   // job-created event. A repeated idempotency key of the same owner returns
   // the first job with created=false and writes nothing.
-  Result<SubmitOutcome> submit(const NewJob& job, const Actor& owner, std::vector<JobEvent>& events_out);
+  Result<SubmitOutcome> submit(const NewJob& job, const Actor& owner,
+                               std::vector<JobEvent>& events_out);
 
   // NotFound when there is no such job.
   Result<Job> get(JobId id);
@@ -49,8 +50,8 @@ class JobStore {
 
   // Moves a job to `to`, journaling the change. IllegalTransition when the
   // state machine refuses; NotFound when the job does not exist.
-  Result<Job> transition(JobId id, JobState to, const std::vector<std::string>& reasons, const Actor& actor,
-                         std::vector<JobEvent>& events_out);
+  Result<Job> transition(JobId id, JobState to, const std::vector<std::string>& reasons,
+                         const Actor& actor, std::vector<JobEvent>& events_out);
 
   // The job's history, oldest first.
   Result<std::vector<JobEvent>> jobEvents(JobId id);
@@ -66,7 +67,8 @@ class JobStore {
   Result<std::string> payload(JobId id);
 
  private:
-  Result<JobEvent> appendEvent(const Job& job, std::string kind, std::optional<JobState> from, const Actor& actor);
+  Result<JobEvent> appendEvent(const Job& job, std::string kind, std::optional<JobState> from,
+                               const Actor& actor);
   Database& db_;
   const Clock& clock_;
 };

@@ -73,7 +73,9 @@ Error refuse(ErrorCode code, const std::string& path, const std::string& why) {
 
 }  // namespace
 
-const std::vector<Migration>& migrations() { return kMigrations; }
+const std::vector<Migration>& migrations() {
+  return kMigrations;
+}
 
 Status migrateTo(Database& db, int target) {
   auto current = db.queryInt("PRAGMA user_version");
@@ -85,8 +87,8 @@ Status migrateTo(Database& db, int target) {
     if (st) st = db.exec("PRAGMA user_version = " + std::to_string(m.version));
     if (!st) {
       (void)db.exec("ROLLBACK");
-      return Error(st.error().code, "migration " + std::to_string(m.version) + " (" + m.description +
-                                        ") failed: " + st.error().message);
+      return Error(st.error().code, "migration " + std::to_string(m.version) + " (" +
+                                        m.description + ") failed: " + st.error().message);
     }
   }
   if (auto st = db.exec("PRAGMA application_id = " + std::to_string(kApplicationId)); !st) {
@@ -99,7 +101,8 @@ Status migrateTo(Database& db, int target) {
 Result<std::unique_ptr<Database>> openStore(const std::string& path) {
   if (std::filesystem::exists(path) && !looksLikeSqlite(path)) {
     return refuse(ErrorCode::StoreCorrupt, path,
-                  "it is not an SQLite database (damaged or a different file); restore a backup or move it aside");
+                  "it is not an SQLite database (damaged or a different file); restore a backup or "
+                  "move it aside");
   }
   auto opened = Database::open(path, Database::Mode::ReadWrite);
   if (!opened) return std::move(opened).error();
@@ -107,7 +110,8 @@ Result<std::unique_ptr<Database>> openStore(const std::string& path) {
 
   auto fail = [&](const Error& e) {
     if (e.code == ErrorCode::StoreCorrupt) {
-      return refuse(ErrorCode::StoreCorrupt, path, e.message + "; restore a backup or move it aside");
+      return refuse(ErrorCode::StoreCorrupt, path,
+                    e.message + "; restore a backup or move it aside");
     }
     return refuse(e.code, path, e.message);
   };
@@ -124,11 +128,14 @@ Result<std::unique_ptr<Database>> openStore(const std::string& path) {
   if (!version) return fail(version.error());
   if (*version > kSchemaVersion) {
     return refuse(ErrorCode::StoreTooNew, path,
-                  "its schema version " + std::to_string(*version) + " is newer than this cardd supports (" +
-                      std::to_string(kSchemaVersion) + "); run a newer cardd or restore a backup made by this one");
+                  "its schema version " + std::to_string(*version) +
+                      " is newer than this cardd supports (" + std::to_string(kSchemaVersion) +
+                      "); run a newer cardd or restore a backup made by this one");
   }
 
-  if (auto st = db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -1024;"); !st) {
+  if (auto st = db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA "
+                         "foreign_keys = ON; PRAGMA cache_size = -1024;");
+      !st) {
     return fail(st.error());
   }
   {
@@ -138,7 +145,8 @@ Result<std::unique_ptr<Database>> openStore(const std::string& path) {
     if (!row) return fail(row.error());
     const std::string verdict = *row ? check->columnText(0) : "no answer";
     check->reset();
-    if (verdict != "ok") return refuse(ErrorCode::StoreCorrupt, path, "integrity check failed: " + verdict);
+    if (verdict != "ok")
+      return refuse(ErrorCode::StoreCorrupt, path, "integrity check failed: " + verdict);
   }
   if (*version < kSchemaVersion) {
     if (auto st = migrateTo(*db, kSchemaVersion); !st) return fail(st.error());
@@ -150,7 +158,8 @@ Result<std::unique_ptr<Database>> openStoreReader(const std::string& path) {
   auto opened = Database::open(path, Database::Mode::ReadWrite);
   if (!opened) return std::move(opened).error();
   auto db = std::move(opened).value();
-  if (auto st = db->exec("PRAGMA query_only = ON; PRAGMA cache_size = -1024;"); !st) return std::move(st).error();
+  if (auto st = db->exec("PRAGMA query_only = ON; PRAGMA cache_size = -1024;"); !st)
+    return std::move(st).error();
   return db;
 }
 

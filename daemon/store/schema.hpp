@@ -18,7 +18,7 @@ inline constexpr int kSchemaVersion = 2;
 inline constexpr std::int64_t kApplicationId = 0x43415244;  // "CARD"
 
 struct Migration {
-  int version;              // the user_version after this step
+  int version;  // the user_version after this step
   const char* description;
   const char* sql;
 };

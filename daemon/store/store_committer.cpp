@@ -17,7 +17,9 @@ StoreCommitter::StoreCommitter(std::unique_ptr<Database> db, const Clock& clock,
       sink_(std::move(sink)),
       thread_([this] { loop(); }) {}
 
-StoreCommitter::~StoreCommitter() { stop(); }
+StoreCommitter::~StoreCommitter() {
+  stop();
+}
 
 void StoreCommitter::stop() {
   {
@@ -103,7 +105,8 @@ void StoreCommitter::runBatch(std::vector<Op>& batch) {
   // Events before completions, so a client that reads its 201 and then
   // subscribes never misses its own event (it is in the table anyway).
   if (!events.empty() && sink_) {
-    boost::asio::post(events_executor_, [sink = sink_, ev = std::move(events)]() mutable { sink(std::move(ev)); });
+    boost::asio::post(events_executor_,
+                      [sink = sink_, ev = std::move(events)]() mutable { sink(std::move(ev)); });
   }
   for (auto& op : batch) op.complete(status);
 }

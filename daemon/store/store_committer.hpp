@@ -43,8 +43,8 @@ class StoreCommitter {
   // Called on the events executor with every batch's committed events, in seq order.
   using EventSink = std::function<void(std::vector<JobEvent>)>;
 
-  StoreCommitter(std::unique_ptr<Database> db, const Clock& clock, boost::asio::any_io_executor events_executor,
-                 EventSink sink);
+  StoreCommitter(std::unique_ptr<Database> db, const Clock& clock,
+                 boost::asio::any_io_executor events_executor, EventSink sink);
   ~StoreCommitter();  // stop()s
   StoreCommitter(const StoreCommitter&) = delete;
   StoreCommitter& operator=(const StoreCommitter&) = delete;
@@ -55,17 +55,19 @@ class StoreCommitter {
   void submit(std::function<Result<T>(StoreTx&)> work, boost::asio::any_io_executor executor,
               std::function<void(Result<T>)> done) {
     auto result = std::make_shared<std::optional<Result<T>>>();
-    enqueue(Op{
-        [work = std::move(work), result](StoreTx& tx) {
-          result->emplace(work(tx));
-          return result->value().ok();
-        },
-        [executor = std::move(executor), done = std::move(done), result](const Status& commit) {
-          boost::asio::post(executor, [done, result, commit]() {
-            if (!commit) done(Result<T>(commit.error()));
-            else done(std::move(result->value()));
-          });
-        }});
+    enqueue(
+        Op{[work = std::move(work), result](StoreTx& tx) {
+             result->emplace(work(tx));
+             return result->value().ok();
+           },
+           [executor = std::move(executor), done = std::move(done), result](const Status& commit) {
+             boost::asio::post(executor, [done, result, commit]() {
+               if (!commit)
+                 done(Result<T>(commit.error()));
+               else
+                 done(std::move(result->value()));
+             });
+           }});
   }
 
   // Finishes what is queued, then joins the thread. Later submits fail with
@@ -77,7 +79,7 @@ class StoreCommitter {
 
  private:
   struct Op {
-    std::function<bool(StoreTx&)> run;          // true: keep its changes
+    std::function<bool(StoreTx&)> run;            // true: keep its changes
     std::function<void(const Status&)> complete;  // after COMMIT (or its failure)
   };
   void enqueue(Op op);

@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Invariants: a refusal always says why; an acceptance is within limits.
   if (!r.ok()) {
     if (r.error().message.empty()) std::abort();
-    if (r.error().code == cardd::ErrorCode::ValidationFailed && r.error().fields.empty()) std::abort();
+    if (r.error().code == cardd::ErrorCode::ValidationFailed && r.error().fields.empty())
+      std::abort();
   } else if (r->priority < 1 || r->priority > 100 || r->payload.empty()) {
     std::abort();
   }

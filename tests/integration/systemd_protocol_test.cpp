@@ -9,8 +9,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <poll.h>
+#include <fstream>
 
 #include "daemon_process.hpp"
 #include "test_helpers.hpp"
@@ -31,7 +31,8 @@ int unixSocket(int type, const std::string& path) {
 }
 
 // Collects notify datagrams until `want` has been seen (or the deadline).
-bool awaitNotification(int fd, const std::string& want, std::chrono::milliseconds timeout, std::string& seen) {
+bool awaitNotification(int fd, const std::string& want, std::chrono::milliseconds timeout,
+                       std::string& seen) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd p{fd, POLLIN, 0};
@@ -91,7 +92,9 @@ TEST(SystemdProtocol, SighupReloadsAndABrokenConfigKeepsTheRunningOne) {
   DaemonProcess d;
   d.config().station_name = "before reload";
   ASSERT_TRUE(d.start());
-  auto station = [&] { return jsonObject(callOnce(d.socketPath(), "GET", "/v1/_ping")).at("station").as_string(); };
+  auto station = [&] {
+    return jsonObject(callOnce(d.socketPath(), "GET", "/v1/_ping")).at("station").as_string();
+  };
   EXPECT_EQ(station(), "before reload");
 
   d.config().station_name = "after reload";
@@ -101,7 +104,8 @@ TEST(SystemdProtocol, SighupReloadsAndABrokenConfigKeepsTheRunningOne) {
 
   { std::ofstream(d.configPath(), std::ios::trunc) << "api:\n  max_body_bytes: plenty\n"; }
   ASSERT_EQ(::kill(d.pid(), SIGHUP), 0);
-  EXPECT_TRUE(waitFor([&] { return d.stderrText().find("reload refused") != std::string::npos; }, 5s));
+  EXPECT_TRUE(
+      waitFor([&] { return d.stderrText().find("reload refused") != std::string::npos; }, 5s));
   EXPECT_EQ(station(), "after reload");
   EXPECT_TRUE(submitOk(d.socketPath()));
   ASSERT_TRUE(d.stop());

@@ -196,7 +196,8 @@ testing::AssertionResult DaemonProcess::start(milliseconds ready_timeout) {
       char* digits = envp[listen_pid_index] + std::strlen("LISTEN_PID=");
       char tmp[20];
       int n = 0;
-      for (auto v = static_cast<unsigned long>(::getpid()); v > 0 && n < 19; v /= 10) tmp[n++] = static_cast<char>('0' + v % 10);
+      for (auto v = static_cast<unsigned long>(::getpid()); v > 0 && n < 19; v /= 10)
+        tmp[n++] = static_cast<char>('0' + v % 10);
       for (int i = 0; i < n; ++i) digits[i] = tmp[n - 1 - i];
       digits[n] = '\0';
     }

@@ -55,7 +55,9 @@ class DaemonProcess {
   // Edit before start()/restart(); restart() rewrites the file.
   DaemonConfig& config() { return config_; }
   // An extra environment variable for the daemon (e.g. NOTIFY_SOCKET).
-  void setEnv(const std::string& name, const std::string& value) { extra_env_.push_back(name + "=" + value); }
+  void setEnv(const std::string& name, const std::string& value) {
+    extra_env_.push_back(name + "=" + value);
+  }
   // Hands `fd` (a listening socket the test owns) to the daemon as systemd
   // does: fd 3 with LISTEN_FDS=1 and LISTEN_PID set to the daemon's pid.
   void passListeningSocket(int fd) { listen_fd_ = fd; }

@@ -5,7 +5,9 @@
 namespace cardd::api {
 namespace {
 
-constexpr RoleSet bit(Role r) { return static_cast<RoleSet>(r); }
+constexpr RoleSet bit(Role r) {
+  return static_cast<RoleSet>(r);
+}
 
 TEST(Access, RootIsAlwaysAdmin) {
   AccessResolver resolver(AccessConfig{});
@@ -38,7 +40,8 @@ TEST(Access, UserNamesResolveThroughPasswd) {
 }
 
 TEST(Access, PermissionsNameTheirRoles) {
-  EXPECT_EQ(roleNames(rolesFor(Permission::HoldJob)), (std::vector<std::string>{"supervisor", "admin"}));
+  EXPECT_EQ(roleNames(rolesFor(Permission::HoldJob)),
+            (std::vector<std::string>{"supervisor", "admin"}));
   EXPECT_EQ(roleNames(rolesFor(Permission::SubmitJob)),
             (std::vector<std::string>{"operator", "supervisor", "admin"}));
   EXPECT_EQ(rolesFor(Permission::ReadAudit) & bit(Role::Operator), 0);

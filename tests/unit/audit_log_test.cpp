@@ -40,7 +40,8 @@ TEST_F(AuditLogTest, ChainLinksEveryRow) {
   auto rows = audit_->list(0, 100);
   ASSERT_EQ(rows->size(), 5u);
   EXPECT_EQ((*rows)[0].prev_hash, kAuditGenesisHash);
-  for (std::size_t i = 1; i < rows->size(); ++i) EXPECT_EQ((*rows)[i].prev_hash, (*rows)[i - 1].hash);
+  for (std::size_t i = 1; i < rows->size(); ++i)
+    EXPECT_EQ((*rows)[i].prev_hash, (*rows)[i - 1].hash);
   auto v = audit_->verify();
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok);
@@ -61,7 +62,9 @@ TEST_F(AuditLogTest, RehashedEditIsCaughtAtTheNextRow) {
   AuditEntry forged = (*rows)[2];
   forged.detail = R"({"priority":1})";
   forged.hash = AuditLog::chainHash(forged);
-  ASSERT_TRUE(db_->exec("UPDATE audit SET detail = '{\"priority\":1}', hash = '" + forged.hash + "' WHERE id = 3").ok());
+  ASSERT_TRUE(db_->exec("UPDATE audit SET detail = '{\"priority\":1}', hash = '" + forged.hash +
+                        "' WHERE id = 3")
+                  .ok());
   auto v = audit_->verify();
   EXPECT_FALSE(v->ok);
   EXPECT_EQ(v->first_bad_id, 4);

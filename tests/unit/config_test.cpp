@@ -13,7 +13,9 @@ using ::testing::HasSubstr;
 
 const std::string kConfigDir = std::string(CARDD_SOURCE_DIR) + "/config";
 
-ConfigLoadResult load(const std::string& yaml) { return loadConfigText(yaml, "test.yaml", kConfigDir); }
+ConfigLoadResult load(const std::string& yaml) {
+  return loadConfigText(yaml, "test.yaml", kConfigDir);
+}
 
 std::vector<std::string> described(const ConfigLoadResult& r) {
   std::vector<std::string> out;
@@ -28,7 +30,8 @@ TEST(Config, ShippedConfigIsValid) {
   EXPECT_EQ(r.config.api.socket_mode, 0660u);
   ASSERT_NE(r.config.jobs.person_schema, nullptr);
   EXPECT_EQ(r.config.jobs.person_schema->name, "ektp");
-  EXPECT_EQ(r.config.access.grants.at(Role::Supervisor).groups, std::vector<std::string>{"cardd-supervisor"});
+  EXPECT_EQ(r.config.access.grants.at(Role::Supervisor).groups,
+            std::vector<std::string>{"cardd-supervisor"});
 }
 
 TEST(Config, EmptyFileGivesDefaults) {
@@ -45,9 +48,11 @@ TEST(Config, MissingOrEmptySectionsAreFine) {
 }
 
 TEST(Config, UnknownKeysAreErrorsWithPathAndLine) {
-  auto r = load("station:\n  name: x\napi:\n  socket: /tmp/s\n  sokcet_mode: \"0600\"\nfrobnicate: 1\n");
-  EXPECT_THAT(described(r), ::testing::UnorderedElementsAre("test.yaml:5: api.sokcet_mode: unknown key",
-                                                            "test.yaml:6: frobnicate: unknown key"));
+  auto r =
+      load("station:\n  name: x\napi:\n  socket: /tmp/s\n  sokcet_mode: \"0600\"\nfrobnicate: 1\n");
+  EXPECT_THAT(described(r),
+              ::testing::UnorderedElementsAre("test.yaml:5: api.sokcet_mode: unknown key",
+                                              "test.yaml:6: frobnicate: unknown key"));
 }
 
 TEST(Config, EveryProblemIsReportedNotJustTheFirst) {
@@ -63,12 +68,19 @@ TEST(Config, EveryProblemIsReportedNotJustTheFirst) {
       "  templates: ektp\n");
   const auto d = described(r);
   ASSERT_EQ(d.size(), 7u) << ::testing::PrintToString(d);
-  EXPECT_THAT(d, ::testing::Contains("test.yaml:2: api.max_body_bytes: must be an integer from 1024 to 1073741824"));
-  EXPECT_THAT(d, ::testing::Contains(HasSubstr("test.yaml:3: api.request_timeout: must be a duration")));
-  EXPECT_THAT(d, ::testing::Contains("test.yaml:4: api.socket_mode: must be an octal file mode such as \"0660\""));
-  EXPECT_THAT(d, ::testing::Contains("test.yaml:5: api.max_connections: must be an integer from 1 to 100000"));
-  EXPECT_THAT(d, ::testing::Contains("test.yaml:6: log_level: must be one of debug, info, notice, warning, error"));
-  EXPECT_THAT(d, ::testing::Contains("test.yaml:8: jobs.default_priority: must be an integer from 1 to 100"));
+  EXPECT_THAT(d,
+              ::testing::Contains(
+                  "test.yaml:2: api.max_body_bytes: must be an integer from 1024 to 1073741824"));
+  EXPECT_THAT(
+      d, ::testing::Contains(HasSubstr("test.yaml:3: api.request_timeout: must be a duration")));
+  EXPECT_THAT(d, ::testing::Contains(
+                     "test.yaml:4: api.socket_mode: must be an octal file mode such as \"0660\""));
+  EXPECT_THAT(d, ::testing::Contains(
+                     "test.yaml:5: api.max_connections: must be an integer from 1 to 100000"));
+  EXPECT_THAT(d, ::testing::Contains(
+                     "test.yaml:6: log_level: must be one of debug, info, notice, warning, error"));
+  EXPECT_THAT(d, ::testing::Contains(
+                     "test.yaml:8: jobs.default_priority: must be an integer from 1 to 100"));
   EXPECT_THAT(d, ::testing::Contains("test.yaml:9: jobs.templates: must be a list of strings"));
 }
 
@@ -94,7 +106,8 @@ TEST(Config, SectionOfWrongShape) {
 TEST(Config, MissingPersonSchemaFileIsNamed) {
   auto r = load("jobs:\n  person_schema: schemas/nope.yaml\n");
   ASSERT_EQ(r.problems.size(), 1u);
-  EXPECT_THAT(r.problems[0].describe(), HasSubstr("test.yaml:2: jobs.person_schema: cannot read person schema file"));
+  EXPECT_THAT(r.problems[0].describe(),
+              HasSubstr("test.yaml:2: jobs.person_schema: cannot read person schema file"));
   EXPECT_THAT(r.problems[0].describe(), HasSubstr("nope.yaml"));
 }
 
@@ -102,22 +115,29 @@ TEST(Config, BrokenPersonSchemaProblemsNameTheSchemaFile) {
   const auto dir = std::filesystem::temp_directory_path() / "cardd-config-test";
   std::filesystem::create_directories(dir);
   const auto path = (dir / "bad-schema.yaml").string();
-  std::ofstream(path) << "name: bad\nfields:\n  nik:\n    type: strnig\n  sex:\n    type: enum\n"
-                         "  code:\n    pattern: \"[0-9\"\n  addr:\n    type: object\n  x:\n    colour: red\n";
+  std::ofstream(path)
+      << "name: bad\nfields:\n  nik:\n    type: strnig\n  sex:\n    type: enum\n"
+         "  code:\n    pattern: \"[0-9\"\n  addr:\n    type: object\n  x:\n    colour: red\n";
   auto r = load("jobs:\n  person_schema: " + path + "\n");
   const auto d = described(r);
-  EXPECT_THAT(d, ::testing::Contains(path + ":4: fields.nik.type: must be one of string, date, enum, object"));
-  EXPECT_THAT(d, ::testing::Contains(HasSubstr(path + ":6: fields.sex.values: an enum field needs")));
-  EXPECT_THAT(d, ::testing::Contains(HasSubstr(path + ":8: fields.code.pattern: is not a valid regular expression")));
-  EXPECT_THAT(d, ::testing::Contains(HasSubstr("fields.addr.fields: an object field needs fields")));
+  EXPECT_THAT(d, ::testing::Contains(
+                     path + ":4: fields.nik.type: must be one of string, date, enum, object"));
+  EXPECT_THAT(d,
+              ::testing::Contains(HasSubstr(path + ":6: fields.sex.values: an enum field needs")));
+  EXPECT_THAT(d, ::testing::Contains(HasSubstr(
+                     path + ":8: fields.code.pattern: is not a valid regular expression")));
+  EXPECT_THAT(d,
+              ::testing::Contains(HasSubstr("fields.addr.fields: an object field needs fields")));
   EXPECT_THAT(d, ::testing::Contains(path + ":12: fields.x.colour: unknown key"));
   std::filesystem::remove_all(dir);
 }
 
 TEST(Config, AccessAcceptsNumericIdsAndRejectsUnknownRoles) {
-  auto r = load("access:\n  operator:\n    users: [\"#1000\", clerk]\n  janitor:\n    users: [bob]\n");
+  auto r =
+      load("access:\n  operator:\n    users: [\"#1000\", clerk]\n  janitor:\n    users: [bob]\n");
   EXPECT_THAT(described(r), ::testing::ElementsAre("test.yaml:4: access.janitor: unknown key"));
-  EXPECT_EQ(r.config.access.grants.at(Role::Operator).users, (std::vector<std::string>{"#1000", "clerk"}));
+  EXPECT_EQ(r.config.access.grants.at(Role::Operator).users,
+            (std::vector<std::string>{"#1000", "clerk"}));
 }
 
 }  // namespace

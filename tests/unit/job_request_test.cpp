@@ -27,7 +27,9 @@ class JobRequestTest : public ::testing::Test {
     sample_ = json::parse(s.str()).as_object();
   }
 
-  Result<NewJob> parse(const json::object& o) { return parseJobRequest(json::serialize(o), config_); }
+  Result<NewJob> parse(const json::object& o) {
+    return parseJobRequest(json::serialize(o), config_);
+  }
 
   // The pointers of every field error.
   std::vector<std::string> pointers(const json::object& o) {
@@ -104,9 +106,9 @@ TEST_F(JobRequestTest, EveryProblemIsListedWithItsPointer) {
   sample_["person"].as_object()["nickname"] = "Siti";
   sample_["person"].as_object().erase("name");
   EXPECT_THAT(pointers(sample_),
-              ::testing::UnorderedElementsAre("/colour", "/priority", "/template", "/person/nik", "/person/birth_date",
-                                              "/person/sex", "/person/address/rt_rw", "/person/nickname",
-                                              "/person/name"));
+              ::testing::UnorderedElementsAre(
+                  "/colour", "/priority", "/template", "/person/nik", "/person/birth_date",
+                  "/person/sex", "/person/address/rt_rw", "/person/nickname", "/person/name"));
 }
 
 TEST_F(JobRequestTest, MessagesNeverQuotePersonalData) {
@@ -121,8 +123,9 @@ TEST_F(JobRequestTest, MessagesNeverQuotePersonalData) {
 }
 
 TEST_F(JobRequestTest, PriorityMustBeAnIntegerInRange) {
-  for (const json::value& v : {json::value(0), json::value(101), json::value(-5), json::value("50"), json::value(50.5),
-                               json::value(1e300), json::value(static_cast<std::uint64_t>(1) << 63), json::value(true)}) {
+  for (const json::value& v :
+       {json::value(0), json::value(101), json::value(-5), json::value("50"), json::value(50.5),
+        json::value(1e300), json::value(static_cast<std::uint64_t>(1) << 63), json::value(true)}) {
     sample_["priority"] = v;
     EXPECT_THAT(pointers(sample_), ::testing::ElementsAre("/priority")) << json::serialize(v);
   }
@@ -142,7 +145,8 @@ TEST_F(JobRequestTest, PhotoMustBeBase64JpegOrPngWithinLimit) {
   EXPECT_THAT(pointers(sample_), ::testing::ElementsAre("/photo"));
   sample_["photo"] = encodeBase64("GIF89a........");
   EXPECT_THAT(pointers(sample_), ::testing::ElementsAre("/photo"));
-  sample_["photo"] = encodeBase64(std::string("\xFF\xD8\xFF", 3) + std::string(config_.max_photo_bytes, 'x'));
+  sample_["photo"] =
+      encodeBase64(std::string("\xFF\xD8\xFF", 3) + std::string(config_.max_photo_bytes, 'x'));
   auto r = parse(sample_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::PayloadTooLarge);
@@ -154,11 +158,12 @@ TEST_F(JobRequestTest, PhotoMustBeBase64JpegOrPngWithinLimit) {
 
 TEST_F(JobRequestTest, FingerprintsAreChecked) {
   auto& fps = sample_["fingerprints"].as_array();
-  fps[1].as_object()["finger"] = "right-thumb";   // duplicate
-  fps[0].as_object()["data"] = "@@@@";            // not base64
-  fps[0].as_object()["quality"] = 80;             // unknown
-  EXPECT_THAT(pointers(sample_), ::testing::UnorderedElementsAre("/fingerprints/1/finger", "/fingerprints/0/data",
-                                                                 "/fingerprints/0/quality"));
+  fps[1].as_object()["finger"] = "right-thumb";  // duplicate
+  fps[0].as_object()["data"] = "@@@@";           // not base64
+  fps[0].as_object()["quality"] = 80;            // unknown
+  EXPECT_THAT(pointers(sample_),
+              ::testing::UnorderedElementsAre("/fingerprints/1/finger", "/fingerprints/0/data",
+                                              "/fingerprints/0/quality"));
   json::array many;
   for (int i = 0; i < 11; ++i) many.push_back(fps[0]);
   sample_["fingerprints"] = many;
@@ -166,8 +171,8 @@ TEST_F(JobRequestTest, FingerprintsAreChecked) {
 }
 
 TEST_F(JobRequestTest, IdempotencyKeyMustBePrintableAscii) {
-  for (const json::value& v : {json::value(""), json::value(std::string(129, 'k')), json::value("with space"),
-                               json::value(7)}) {
+  for (const json::value& v : {json::value(""), json::value(std::string(129, 'k')),
+                               json::value("with space"), json::value(7)}) {
     sample_["idempotency_key"] = v;
     EXPECT_THAT(pointers(sample_), ::testing::ElementsAre("/idempotency_key"));
   }

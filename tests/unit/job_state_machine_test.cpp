@@ -14,13 +14,20 @@ constexpr S kAll[] = {S::Pending,   S::PendingHeld, S::Processing, S::Processing
 
 // The whole legal relation, written out independently of the implementation.
 const std::set<std::pair<S, S>> kLegal = {
-    {S::Pending, S::PendingHeld},          {S::Pending, S::Processing},
-    {S::Pending, S::Canceled},             {S::PendingHeld, S::Pending},
-    {S::PendingHeld, S::Canceled},         {S::Processing, S::ProcessingStopped},
-    {S::Processing, S::Completed},         {S::Processing, S::Aborted},
-    {S::Processing, S::Canceled},          {S::Processing, S::Pending},
-    {S::ProcessingStopped, S::Processing}, {S::ProcessingStopped, S::Pending},
-    {S::ProcessingStopped, S::Completed},  {S::ProcessingStopped, S::Aborted},
+    {S::Pending, S::PendingHeld},
+    {S::Pending, S::Processing},
+    {S::Pending, S::Canceled},
+    {S::PendingHeld, S::Pending},
+    {S::PendingHeld, S::Canceled},
+    {S::Processing, S::ProcessingStopped},
+    {S::Processing, S::Completed},
+    {S::Processing, S::Aborted},
+    {S::Processing, S::Canceled},
+    {S::Processing, S::Pending},
+    {S::ProcessingStopped, S::Processing},
+    {S::ProcessingStopped, S::Pending},
+    {S::ProcessingStopped, S::Completed},
+    {S::ProcessingStopped, S::Aborted},
     {S::ProcessingStopped, S::Canceled},
 };
 

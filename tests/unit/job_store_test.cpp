@@ -72,7 +72,8 @@ TEST_F(JobStoreTest, TransitionsAreCheckedAndJournaled) {
   ASSERT_TRUE(job.ok());
   const JobId id = job->job.id;
   clock_.advance(std::chrono::seconds(5));
-  auto held = jobs_->transition(id, JobState::PendingHeld, {"job-hold-until-specified"}, root_, events_);
+  auto held =
+      jobs_->transition(id, JobState::PendingHeld, {"job-hold-until-specified"}, root_, events_);
   ASSERT_TRUE(held.ok());
   EXPECT_EQ(held->updated_at_ms, job->job.created_at_ms + 5000);
 
@@ -92,12 +93,15 @@ TEST_F(JobStoreTest, TransitionsAreCheckedAndJournaled) {
 
 TEST_F(JobStoreTest, MissingJobIsNotFound) {
   EXPECT_EQ(jobs_->get(42).error().code, ErrorCode::NotFound);
-  EXPECT_EQ(jobs_->transition(42, JobState::Canceled, {}, root_, events_).error().code, ErrorCode::NotFound);
+  EXPECT_EQ(jobs_->transition(42, JobState::Canceled, {}, root_, events_).error().code,
+            ErrorCode::NotFound);
 }
 
 TEST_F(JobStoreTest, ListFiltersByStateAndOwnerAndPages) {
-  for (int i = 0; i < 7; ++i) ASSERT_TRUE(jobs_->submit(newJob(), i % 2 ? clerk_ : root_, events_).ok());
-  ASSERT_TRUE(jobs_->transition(2, JobState::Canceled, {"job-canceled-by-user"}, clerk_, events_).ok());
+  for (int i = 0; i < 7; ++i)
+    ASSERT_TRUE(jobs_->submit(newJob(), i % 2 ? clerk_ : root_, events_).ok());
+  ASSERT_TRUE(
+      jobs_->transition(2, JobState::Canceled, {"job-canceled-by-user"}, clerk_, events_).ok());
 
   JobListQuery q;
   q.limit = 3;
@@ -125,7 +129,8 @@ TEST_F(JobStoreTest, ListFiltersByStateAndOwnerAndPages) {
 }
 
 TEST_F(JobStoreTest, EventsSinceResumesAndFiltersByOwner) {
-  for (int i = 0; i < 4; ++i) ASSERT_TRUE(jobs_->submit(newJob(), i % 2 ? clerk_ : root_, events_).ok());
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(jobs_->submit(newJob(), i % 2 ? clerk_ : root_, events_).ok());
   auto all = jobs_->eventsSince(0, 100, std::nullopt);
   ASSERT_EQ(all->size(), 4u);
   auto after2 = jobs_->eventsSince(2, 100, std::nullopt);

@@ -13,7 +13,8 @@ namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
@@ -24,7 +25,8 @@ TEST(OpenApi, EveryServedRouteIsDocumented) {
   for (const auto& r : routeTable()) {
     const std::string path(r.pattern);
     ASSERT_TRUE(paths[path]) << "docs/api/openapi.yaml lacks the path " << path;
-    EXPECT_TRUE(paths[path][lower(r.method)]) << "docs/api/openapi.yaml lacks " << r.method << " " << path;
+    EXPECT_TRUE(paths[path][lower(r.method)])
+        << "docs/api/openapi.yaml lacks " << r.method << " " << path;
   }
 }
 

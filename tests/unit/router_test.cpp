@@ -33,7 +33,8 @@ TEST(Router, OddIdsAreBadIds) {
 }
 
 TEST(Router, UnknownPathsAreNotFound) {
-  for (const char* p : {"/", "/v2/jobs", "/v1/job", "/v1/jobs/1/explode", "/v1/jobs/1/cancel/now"}) {
+  for (const char* p :
+       {"/", "/v2/jobs", "/v1/job", "/v1/jobs/1/explode", "/v1/jobs/1/cancel/now"}) {
     EXPECT_EQ(matchRoute("GET", p).kind, RouteMatch::Kind::NotFound) << p;
   }
 }

@@ -16,10 +16,10 @@ class StoreCommitterTest : public ::testing::Test {
     path_ = dir_.file("cardd.db");
     auto opened = openStore(path_);
     ASSERT_TRUE(opened.ok());
-    committer_ = std::make_unique<StoreCommitter>(std::move(opened).value(), clock_, ioc_.get_executor(),
-                                                  [this](std::vector<JobEvent> ev) {
-                                                    for (auto& e : ev) published_.push_back(e);
-                                                  });
+    committer_ = std::make_unique<StoreCommitter>(
+        std::move(opened).value(), clock_, ioc_.get_executor(), [this](std::vector<JobEvent> ev) {
+          for (auto& e : ev) published_.push_back(e);
+        });
   }
 
   static NewJob job() {
@@ -47,8 +47,11 @@ class StoreCommitterTest : public ::testing::Test {
 
 TEST_F(StoreCommitterTest, ResultsArriveAfterCommitAndAreVisibleToOtherConnections) {
   std::optional<Result<SubmitOutcome>> got;
-  committer_->submit<SubmitOutcome>([](StoreTx& tx) { return tx.jobs.submit(job(), Actor{1, "a"}, tx.events); },
-                                    ioc_.get_executor(), [&](Result<SubmitOutcome> r) { got.emplace(std::move(r)); });
+  committer_->submit<SubmitOutcome>(
+      [](StoreTx& tx) {
+        return tx.jobs.submit(job(), Actor{1, "a"}, tx.events);
+      },
+      ioc_.get_executor(), [&](Result<SubmitOutcome> r) { got.emplace(std::move(r)); });
   runUntil([&] { return got.has_value(); });
   ASSERT_TRUE(got->ok());
   // A separate connection sees the row as soon as the completion runs.
@@ -70,7 +73,8 @@ TEST_F(StoreCommitterTest, AFailedOperationUndoesOnlyItself) {
           if (i == 1) return Error(ErrorCode::ValidationFailed, "refused after writing");
           return r->job.id;
         },
-        ioc_.get_executor(), [&, i](Result<JobId> r) {
+        ioc_.get_executor(),
+        [&, i](Result<JobId> r) {
           ok[static_cast<std::size_t>(i)] = r.ok();
           ++done;
         });
@@ -91,7 +95,10 @@ TEST_F(StoreCommitterTest, ConcurrentSubmissionsShareCommits) {
     threads.emplace_back([&] {
       for (int i = 0; i < kJobs / 4; ++i) {
         committer_->submit<SubmitOutcome>(
-            [](StoreTx& tx) { return tx.jobs.submit(job(), Actor{1, "a"}, tx.events); }, ioc_.get_executor(),
+            [](StoreTx& tx) {
+              return tx.jobs.submit(job(), Actor{1, "a"}, tx.events);
+            },
+            ioc_.get_executor(),
             [&](Result<SubmitOutcome> r) {
               EXPECT_TRUE(r.ok());
               ++done;
@@ -103,7 +110,8 @@ TEST_F(StoreCommitterTest, ConcurrentSubmissionsShareCommits) {
   runUntil([&] { return done == kJobs; });
   EXPECT_LT(committer_->batchesCommitted(), static_cast<std::uint64_t>(kJobs));
   runUntil([&] { return published_.size() == static_cast<std::size_t>(kJobs); });
-  for (std::size_t i = 1; i < published_.size(); ++i) EXPECT_LT(published_[i - 1].seq, published_[i].seq);
+  for (std::size_t i = 1; i < published_.size(); ++i)
+    EXPECT_LT(published_[i - 1].seq, published_[i].seq);
 }
 
 TEST_F(StoreCommitterTest, SubmitAfterStopIsUnavailable) {

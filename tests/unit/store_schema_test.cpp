@@ -101,7 +101,8 @@ TEST(StoreSchema, NewerSchemaIsRefusedWithAClearMessage) {
   auto db = openStore(path);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().code, ErrorCode::StoreTooNew);
-  EXPECT_THAT(db.error().message, HasSubstr("schema version 99 is newer than this cardd supports (2)"));
+  EXPECT_THAT(db.error().message,
+              HasSubstr("schema version 99 is newer than this cardd supports (2)"));
   // Refusing did not touch the file.
   runSql(path, "SELECT count(*) FROM future_things;");
 }
