@@ -13,7 +13,7 @@
 //
 // The applet chooses the status words: by GlobalPlatform convention a failed
 // check answers 6982 (security status not satisfied) and ends the session.
-// Errors: ValidationFailed when a cryptographic check fails (host cryptogram,
+// Errors: IntegrityCheckFailed when a cryptographic check fails (host cryptogram,
 // C-MAC, padding of decrypted data); InvalidArgument for malformed commands
 // and calls out of order. A failed check closes the session (isOpen() false,
 // every later call fails); the applet then expects a new INITIALIZE UPDATE.

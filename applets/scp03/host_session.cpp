@@ -2,21 +2,13 @@
 
 #include <utility>
 
+#include "scp03/errors.hpp"
 #include "scp03/kdf.hpp"
 #include "scp03/secure_messaging.hpp"
 
 namespace cardd::applets::scp03 {
 
-namespace {
-
-Error misuse(const char* what) {
-  return Error{ErrorCode::InvalidArgument, std::string("SCP03: ") + what};
-}
-Error failedCheck(const char* what) {
-  return Error{ErrorCode::ValidationFailed, std::string("SCP03: ") + what};
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Error HostSession::close(Error error) {
   state_ = State::Closed;

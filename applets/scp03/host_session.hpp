@@ -14,7 +14,7 @@
 // AUTHENTICATE is wrapped with wrap() and its response, in order, passed to
 // unwrap(): the R-MAC depends on the command it answers.
 //
-// Errors: ValidationFailed when a cryptographic check fails (card cryptogram,
+// Errors: IntegrityCheckFailed when a cryptographic check fails (card cryptogram,
 // R-MAC); InvalidArgument for malformed input and for calls out of order.
 // A failed check or a refused EXTERNAL AUTHENTICATE closes the session: every
 // later call fails. Not thread-safe (one session belongs to one card

@@ -71,6 +71,7 @@ Problem problemFromError(const Error& e) {
     case ErrorCode::StoreCorrupt:
     case ErrorCode::StoreTooNew:
     case ErrorCode::ConfigInvalid:
+    case ErrorCode::IntegrityCheckFailed:
     case ErrorCode::Internal:
       break;
   }

@@ -30,6 +30,8 @@ std::string_view errorSlug(ErrorCode code) {
       return "store-too-new";
     case ErrorCode::ConfigInvalid:
       return "config-invalid";
+    case ErrorCode::IntegrityCheckFailed:
+      return "integrity-check-failed";
     case ErrorCode::Unavailable:
       return "unavailable";
     case ErrorCode::Internal:

@@ -24,6 +24,7 @@ enum class ErrorCode {
   StoreCorrupt,          // The database file is not a valid cardd database.
   StoreTooNew,           // The database schema is newer than this binary.
   ConfigInvalid,         // The configuration has errors.
+  IntegrityCheckFailed,  // A cryptogram, MAC or signature did not verify.
   Unavailable,           // The daemon is shutting down or overloaded.
   Internal,              // An unexpected failure of a dependency.
 };

@@ -168,7 +168,7 @@ TEST(Scp03Session, DiversifiedKeysOnBothSides) {
   StaticKeys undiversified{0x30, master, master, master};
   auto host = HostSession::open(undiversified, hc, card->initializeUpdateResponse(), 0x33);
   ASSERT_FALSE(host.ok());
-  EXPECT_EQ(host.error().code, ErrorCode::ValidationFailed);
+  EXPECT_EQ(host.error().code, ErrorCode::IntegrityCheckFailed);
 }
 
 TEST(Scp03Tamper, CardCryptogramBitFlipIsRefused) {
@@ -181,7 +181,7 @@ TEST(Scp03Tamper, CardCryptogramBitFlipIsRefused) {
     r.cardCryptogram[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
     auto host = HostSession::open(keys, hc, r, 0x33);
     ASSERT_FALSE(host.ok()) << bit;
-    EXPECT_EQ(host.error().code, ErrorCode::ValidationFailed);
+    EXPECT_EQ(host.error().code, ErrorCode::IntegrityCheckFailed);
   }
 }
 
@@ -202,7 +202,7 @@ TEST(Scp03Tamper, ExternalAuthenticateBitFlipIsRefused) {
     tampered.data[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
     auto s = card->verifyExternalAuthenticate(tampered);
     ASSERT_FALSE(s.ok()) << bit;
-    EXPECT_EQ(s.error().code, ErrorCode::ValidationFailed);
+    EXPECT_EQ(s.error().code, ErrorCode::IntegrityCheckFailed);
     EXPECT_FALSE(card->isOpen());
   }
   /* A changed security level (P1) is covered by the C-MAC too. */
@@ -230,7 +230,7 @@ TEST(Scp03Tamper, CommandMacBitFlipIsRefusedAndClosesTheSession) {
       ASSERT_TRUE(received.ok());
       auto unwrapped = p.card->unwrapCommand(*received);
       ASSERT_FALSE(unwrapped.ok()) << "level " << int(level) << " bit " << bit;
-      EXPECT_EQ(unwrapped.error().code, ErrorCode::ValidationFailed);
+      EXPECT_EQ(unwrapped.error().code, ErrorCode::IntegrityCheckFailed);
       EXPECT_FALSE(p.card->isOpen());
       EXPECT_FALSE(p.card->unwrapCommand(*received).ok());  // closed for good
     }
@@ -262,7 +262,7 @@ TEST(Scp03Tamper, ResponseMacBitFlipIsRefused) {
       ASSERT_TRUE(tampered.ok());
       auto r = q.host->unwrap(*tampered);
       ASSERT_FALSE(r.ok()) << "level " << int(level) << " bit " << bit;
-      EXPECT_EQ(r.error().code, ErrorCode::ValidationFailed);
+      EXPECT_EQ(r.error().code, ErrorCode::IntegrityCheckFailed);
       EXPECT_FALSE(q.host->isOpen());
     }
     /* The status word is covered too (9000 → 6283, still "protected"). */
@@ -281,7 +281,7 @@ TEST(Scp03Tamper, ReplayedCommandIsRefused) {
   ASSERT_TRUE(p.card->unwrapCommand(*first).ok());
   auto replay = p.card->unwrapCommand(*first);  // the chain has moved on
   ASSERT_FALSE(replay.ok());
-  EXPECT_EQ(replay.error().code, ErrorCode::ValidationFailed);
+  EXPECT_EQ(replay.error().code, ErrorCode::IntegrityCheckFailed);
 }
 
 TEST(Scp03Session, ShortFormLeavesRoomForTheMac) {
