@@ -164,8 +164,9 @@ int run(const Options& opts) {
   cardd::SystemClock clock;
   asio::io_context ioc(1);
   cardd::api::EventHub hub;
-  cardd::StoreCommitter committer(std::move(writer).value(), clock, ioc.get_executor(),
-                                  [&hub](std::vector<cardd::JobEvent> ev) { hub.publish(ev); });
+  cardd::StoreCommitter committer(
+      std::move(writer).value(), clock, ioc.get_executor(),
+      [&hub](const std::vector<cardd::JobEvent>& ev) { hub.publish(ev); });
   cardd::JobStore reader_jobs(**reader, clock);
   cardd::AuditLog reader_audit(**reader, clock);
   cardd::api::ApiContext ctx{

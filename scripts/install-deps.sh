@@ -12,6 +12,7 @@ packages=(
   libpcsclite-dev libusb-1.0-0-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   systemd procps curl python3 strace clang-format
+  pcscd vsmartcard-vpcd pcsc-tools
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)

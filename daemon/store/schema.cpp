@@ -7,8 +7,9 @@ namespace cardd {
 namespace {
 
 // Never edit a migration once released: add a new one.
-const std::vector<Migration> kMigrations = {
-    {1, "jobs and the job-events journal", R"sql(
+const std::vector<Migration>& allMigrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "jobs and the job-events journal", R"sql(
 CREATE TABLE jobs (
   id               INTEGER PRIMARY KEY AUTOINCREMENT,
   state            TEXT    NOT NULL,
@@ -40,7 +41,7 @@ CREATE TABLE events (
 );
 CREATE INDEX events_job ON events(job_id, seq);
 )sql"},
-    {2, "hash-chained audit log; idempotency keys scoped per submitter", R"sql(
+      {2, "hash-chained audit log; idempotency keys scoped per submitter", R"sql(
 DROP INDEX jobs_idempotency;
 CREATE UNIQUE INDEX jobs_owner_idempotency ON jobs(owner_uid, idempotency_key);
 CREATE INDEX jobs_owner ON jobs(owner_uid, id);
@@ -57,7 +58,9 @@ CREATE TABLE audit (
   hash      TEXT    NOT NULL
 );
 )sql"},
-};
+  };
+  return kMigrations;
+}
 
 bool looksLikeSqlite(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -74,14 +77,14 @@ Error refuse(ErrorCode code, const std::string& path, const std::string& why) {
 }  // namespace
 
 const std::vector<Migration>& migrations() {
-  return kMigrations;
+  return allMigrations();
 }
 
 Status migrateTo(Database& db, int target) {
   auto current = db.queryInt("PRAGMA user_version");
   if (!current) return std::move(current).error();
   if (auto st = db.exec("BEGIN IMMEDIATE"); !st) return st;
-  for (const auto& m : kMigrations) {
+  for (const auto& m : allMigrations()) {
     if (m.version <= *current || m.version > target) continue;
     auto st = db.exec(m.sql);
     if (st) st = db.exec("PRAGMA user_version = " + std::to_string(m.version));
