@@ -144,6 +144,7 @@ struct Connection::Impl {
   milliseconds timeout{0};
   bool open = false;
   bool peer_closing = false;  // the last response said "Connection: close"
+  bool peer_eof = false;      // readSome() saw the end of the stream
   // The event stream, once openEventStream() succeeded.
   std::optional<http::response_parser<http::buffer_body>> stream;
   bool stream_ended = false;
@@ -296,6 +297,7 @@ Result<std::string> Connection::readSome(milliseconds timeout) {
     Impl& c = *impl_;
     if (!c.open) return closedError();
     if (c.buffer.size() == 0) {
+      if (c.peer_eof) return std::string();  // stays at the end, without waiting
       std::size_t n = 0;
       auto ec = c.run(
           timeout,
@@ -304,7 +306,10 @@ Result<std::string> Connection::readSome(milliseconds timeout) {
           },
           &n);
       if (!ec) return timeoutError();
-      if (*ec == asio::error::eof) return std::string();
+      if (*ec == asio::error::eof) {
+        c.peer_eof = true;
+        return std::string();
+      }
       if (*ec) return ioError(*ec, c.path);
       c.buffer.commit(n);
     }

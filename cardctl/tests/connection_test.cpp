@@ -257,6 +257,12 @@ TEST(Connection, RawSendAndReadSome) {
     all += *part;
   }
   EXPECT_EQ(all, "echo:GET / HTTP/1.0\r\n\r\n");
+  // The end of the stream stays the end: later reads return "" at once.
+  const auto before = std::chrono::steady_clock::now();
+  auto again = conn.readSome(2s);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 1s);
 }
 
 TEST(Connection, ReadSomeTimeoutKeepsTheConnection) {
