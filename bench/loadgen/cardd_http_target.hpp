@@ -1,6 +1,6 @@
 #pragma once
 // CarddHttpTarget: submits card jobs to cardd, HTTP/1.1 POST /v1/jobs with a
-// JSON body on a unix stream socket (docs/api/contract.md). Each request
+// JSON body on a unix stream socket (docs/api/openapi.yaml). Each request
 // carries the same job body except for its idempotency_key, so every request
 // creates a new job (201) unless keys are deliberately shared.
 

@@ -1,6 +1,6 @@
 #pragma once
 // What cardctl prints, as pure functions of the API's JSON (see
-// docs/api/contract.md) so they can be unit tested. Every function copes with
+// docs/api/openapi.yaml) so they can be unit tested. Every function copes with
 // missing or mistyped members (they print as "-" or are left out) and replaces
 // control characters from the daemon with '?'.
 

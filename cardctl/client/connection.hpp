@@ -1,6 +1,6 @@
 #pragma once
 // cardd_client: a synchronous HTTP/1.1 client for cardd's API socket (an
-// AF_UNIX stream socket; see docs/api/contract.md). Used by cardctl and by the
+// AF_UNIX stream socket; see docs/api/openapi.yaml). Used by cardctl and by the
 // integration tests.
 //
 // Threading: a Connection is not thread-safe; use one per thread. Every call

@@ -1,6 +1,6 @@
 #pragma once
 // RFC 9457 problem bodies (application/problem+json) as cardd sends them; see
-// docs/api/contract.md. Pure functions, no I/O.
+// docs/api/openapi.yaml. Pure functions, no I/O.
 
 #include <optional>
 #include <string>

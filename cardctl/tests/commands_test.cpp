@@ -42,7 +42,7 @@ constexpr const char* kJob7 =
         "created_at":"2026-11-29T11:00:00.123Z","updated_at":"2026-11-29T11:00:00.123Z",
         "photo_bytes":10,"fingerprint_count":0})";
 
-// A fake cardd covering the routes of docs/api/contract.md.
+// A fake cardd covering the routes of docs/api/openapi.yaml.
 class FakeCardd : public ::testing::Test {
  protected:
   FakeCardd()

@@ -14,7 +14,6 @@ void EventHub::unsubscribe(std::uint64_t id) {
 
 void EventHub::publish(const std::vector<JobEvent>& events) {
   if (events.empty()) return;
-  last_seq_ = std::max(last_seq_, events.back().seq);
   // Copy: a listener may unsubscribe (or subscribe) while we iterate.
   auto snapshot = listeners_;
   for (auto& [id, fn] : snapshot) {

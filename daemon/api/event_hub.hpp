@@ -20,12 +20,9 @@ class EventHub {
   void unsubscribe(std::uint64_t id);
   void publish(const std::vector<JobEvent>& events);
   std::size_t subscribers() const { return listeners_.size(); }
-  // Highest seq published so far (0 before any).
-  std::int64_t lastSeq() const { return last_seq_; }
 
  private:
   std::uint64_t next_id_ = 1;
-  std::int64_t last_seq_ = 0;
   std::map<std::uint64_t, Listener> listeners_;
 };
 

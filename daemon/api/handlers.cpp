@@ -185,7 +185,7 @@ std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpReques
           respond(errorResponse(last.error(), instance));
           return std::nullopt;
         }
-        sr.since = std::max(*last, ctx_.hub.lastSeq());
+        sr.since = *last;  // events are published only after they are committed
       }
       if (!peer.hasAny(kSeesAllJobs | static_cast<RoleSet>(Role::Technician)))
         sr.owner_filter = peer.actor.uid;
