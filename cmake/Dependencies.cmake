@@ -16,3 +16,11 @@ endif()
 if(CARDD_BENCH)
   find_package(benchmark QUIET)
 endif()
+# Card-face rendering (drivers/render) and the emulator's PNG output.
+pkg_check_modules(RSVG REQUIRED IMPORTED_TARGET librsvg-2.0)
+pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
+pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
+# PKCS#11 keys through libp11's OpenSSL engine (applets/signing).
+pkg_check_modules(LIBP11 REQUIRED IMPORTED_TARGET libp11)
+# umockdev lets the USB transport's tests run libusb against a mocked device.
+pkg_check_modules(UMOCKDEV QUIET IMPORTED_TARGET umockdev-1.0)
