@@ -14,7 +14,7 @@ packages=(
   systemd procps curl python3 strace clang-format
   pcscd vsmartcard-vpcd pcsc-tools python3-pyscard opensc
   librsvg2-dev libcairo2-dev libqrencode-dev librsvg2-bin fonts-dejavu-core
-  python3-pil python3-numpy
+  python3-pil python3-numpy libturbojpeg0-dev
   softhsm2 libp11-dev libengine-pkcs11-openssl
   umockdev libumockdev-dev
 )

@@ -1,0 +1,45 @@
+#pragma once
+// Builds the CardSubject (core/card_subject.hpp) one card carries from a
+// job's stored payload (the compact JSON validated by jobs/job_request.hpp:
+// person, photo, fingerprints) and the document the station issues.
+//
+// - person: nested objects are flattened to dotted paths ("address.city");
+//   strings are taken as they are, numbers and booleans in their JSON form.
+// - photo: JPEG is passed through; PNG (which the API also accepts) is
+//   converted to JPEG, because the chip's DG2 holds JPEG (ICAO 9303-10).
+// - fingerprints: the decoded templates, in the order submitted.
+// - document.*: number, issuer, issued and expiry from DocumentPolicy.
+//
+// Errors: InvalidArgument when the payload is not what job_request.cpp
+// stores (a corrupted row), Internal when a photo cannot be converted. The
+// messages never quote personal data.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/card_subject.hpp"
+#include "core/result.hpp"
+
+namespace cardd {
+
+struct DocumentPolicy {
+  std::string number_prefix = "CD";  // Document number = prefix + zero-padded job id (9 chars).
+  std::string issuer = "IDN";        // ICAO 9303 issuing-state code.
+  int validity_years = 5;            // Expiry = issue date + this many years.
+  int jpeg_quality = 90;             // For PNG photos converted to JPEG.
+};
+
+// The document number for `job_id` under `policy`: exactly 9 characters
+// (TD1's document-number field) when the prefix leaves room, e.g. CD0000042.
+std::string documentNumber(const DocumentPolicy& policy, std::int64_t job_id);
+
+// `issued` is the issue date (the station's local date, YYYY-MM-DD).
+Result<CardSubject> buildCardSubject(std::string_view payload_json, std::int64_t job_id,
+                                     const DocumentPolicy& policy, std::string_view issued);
+
+// PNG -> JPEG (baseline, 4:2:0). Alpha is composited over white.
+Result<std::string> pngToJpeg(std::string_view png, int quality);
+
+}  // namespace cardd
