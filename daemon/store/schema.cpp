@@ -58,6 +58,43 @@ CREATE TABLE audit (
   hash      TEXT    NOT NULL
 );
 )sql"},
+      {3, "blank-card ledger: lots received and an append-only ledger of card movements", R"sql(
+CREATE TABLE blank_lots (
+  lot          TEXT    PRIMARY KEY,
+  supplier     TEXT    NOT NULL,
+  quantity     INTEGER NOT NULL CHECK (quantity > 0),
+  serial_first TEXT,
+  serial_last  TEXT,
+  received_at  INTEGER NOT NULL,
+  received_uid INTEGER NOT NULL,
+  received_by  TEXT    NOT NULL
+);
+CREATE TABLE ledger (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  at           INTEGER NOT NULL,
+  kind         TEXT    NOT NULL CHECK (kind IN ('receipt','load','unload','issued','spoiled','destroyed','adjustment')),
+  lot          TEXT    NOT NULL,
+  printer      TEXT,
+  quantity     INTEGER NOT NULL CHECK (quantity <> 0),
+  location     TEXT    CHECK (location IN ('stock','feeder','spoiled')),
+  serial_first TEXT,
+  serial_last  TEXT,
+  job_id       INTEGER REFERENCES jobs(id),
+  attempt      INTEGER,
+  reason       TEXT    NOT NULL DEFAULT '',
+  actor_uid    INTEGER NOT NULL,
+  actor_name   TEXT    NOT NULL,
+  witness_uid  INTEGER,
+  witness_name TEXT,
+  note         TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX ledger_printer ON ledger(printer, seq);
+CREATE INDEX ledger_job ON ledger(job_id);
+CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
+  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
+  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+)sql"},
   };
   return kMigrations;
 }
