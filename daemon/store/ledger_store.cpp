@@ -387,4 +387,100 @@ Result<std::vector<LedgerEntry>> LedgerStore::correctFeederEmpty(const std::stri
   return out;
 }
 
+namespace {
+
+constexpr const char* kDestructionColumns =
+    "id, lot, quantity, note, state, requested_at, requested_uid, requested_by, witnessed_at, "
+    "witness_uid, witness_name";
+
+DestructionRecord readDestruction(const Statement& st) {
+  DestructionRecord d;
+  d.id = st.columnInt(0);
+  d.lot = st.columnText(1);
+  d.quantity = st.columnInt(2);
+  d.note = st.columnText(3);
+  d.state = st.columnText(4);
+  d.requested_at_ms = st.columnInt(5);
+  d.requested_by = Actor{st.columnInt(6), st.columnText(7)};
+  if (!st.columnIsNull(8)) d.witnessed_at_ms = st.columnInt(8);
+  if (!st.columnIsNull(9)) d.witness = Actor{st.columnInt(9), st.columnText(10)};
+  return d;
+}
+
+}  // namespace
+
+Result<std::vector<DestructionRecord>> LedgerStore::destructions(bool awaiting_only) {
+  auto st =
+      db_.prepare(std::string("SELECT ") + kDestructionColumns + " FROM destructions" +
+                  (awaiting_only ? " WHERE state = 'awaiting-witness'" : "") + " ORDER BY id");
+  if (!st) return std::move(st).error();
+  return st->collect<DestructionRecord>(readDestruction);
+}
+
+Result<DestructionRecord> LedgerStore::requestDestruction(const std::string& lot,
+                                                          std::int64_t quantity,
+                                                          const std::string& note,
+                                                          const Actor& actor) {
+  if (quantity <= 0) return invalid("/quantity", "must be at least 1");
+  auto s = summary();
+  if (!s) return std::move(s).error();
+  auto it = std::find_if(s->lots.begin(), s->lots.end(),
+                         [&](const LotBalance& b) { return b.lot == lot; });
+  if (it == s->lots.end()) return Error(ErrorCode::NotFound, "lot " + lot + " was never received");
+  auto pending = destructions(true);
+  if (!pending) return std::move(pending).error();
+  std::int64_t set_aside = 0;
+  for (const auto& d : *pending)
+    if (d.lot == lot) set_aside += d.quantity;
+  if (it->spoiled - set_aside < quantity) {
+    return invalid("/quantity", "lot " + lot + " has only " +
+                                    std::to_string(it->spoiled - set_aside) +
+                                    " spoiled cards awaiting destruction");
+  }
+  auto st = db_.prepare(
+      "INSERT INTO destructions (lot, quantity, note, state, requested_at, requested_uid, "
+      "requested_by) VALUES (?,?,?,'awaiting-witness',?,?,?)");
+  if (!st) return std::move(st).error();
+  st->bind(1, lot).bind(2, quantity).bind(3, note).bind(4, clock_.nowMs());
+  st->bind(5, actor.uid).bind(6, actor.user);
+  if (auto run = st->run(); !run) return std::move(run).error();
+  DestructionRecord d;
+  d.id = db_.lastInsertId();
+  d.lot = lot;
+  d.quantity = quantity;
+  d.note = note;
+  d.state = "awaiting-witness";
+  d.requested_at_ms = clock_.nowMs();
+  d.requested_by = actor;
+  return d;
+}
+
+Result<DestructionRecord> LedgerStore::witnessDestruction(std::int64_t id, const Actor& witness) {
+  auto all = destructions(false);
+  if (!all) return std::move(all).error();
+  auto it = std::find_if(all->begin(), all->end(),
+                         [&](const DestructionRecord& d) { return d.id == id; });
+  if (it == all->end())
+    return Error(ErrorCode::NotFound, "destruction " + std::to_string(id) + " does not exist");
+  if (it->state != "awaiting-witness") {
+    return Error(ErrorCode::IllegalTransition,
+                 "destruction " + std::to_string(id) + " was already witnessed");
+  }
+  Destruction d{it->lot, it->quantity, witness, it->note};
+  auto entry = destroy(d, it->requested_by);
+  if (!entry) return std::move(entry).error();
+  auto st = db_.prepare(
+      "UPDATE destructions SET state = 'destroyed', witnessed_at = ?, witness_uid = ?, "
+      "witness_name = ?, ledger_seq = ? WHERE id = ?");
+  if (!st) return std::move(st).error();
+  st->bind(1, entry->at_ms).bind(2, witness.uid).bind(3, witness.user).bind(4, entry->seq);
+  st->bind(5, id);
+  if (auto run = st->run(); !run) return std::move(run).error();
+  DestructionRecord done = *it;
+  done.state = "destroyed";
+  done.witnessed_at_ms = entry->at_ms;
+  done.witness = witness;
+  return done;
+}
+
 }  // namespace cardd

@@ -60,6 +60,21 @@ struct Destruction {
   std::string note;
 };
 
+// A destruction is recorded in two steps by two people: one asks (the cards
+// are set aside), a second one, on their own connection, witnesses it. Only
+// then does the ledger count the cards destroyed.
+struct DestructionRecord {
+  std::int64_t id = 0;
+  std::string lot;
+  std::int64_t quantity = 0;
+  std::string note;
+  std::string state;  // "awaiting-witness" | "destroyed"
+  std::int64_t requested_at_ms = 0;
+  Actor requested_by;
+  std::optional<std::int64_t> witnessed_at_ms;
+  std::optional<Actor> witness;
+};
+
 // One counted figure of a stock-take.
 struct StockCount {
   std::string lot;
@@ -79,6 +94,13 @@ class LedgerStore {
                                           std::optional<std::int64_t> quantity, const Actor& actor);
   Result<LedgerEntry> consume(const CardConsumption& consumption, const Actor& actor);
   Result<LedgerEntry> destroy(const Destruction& destruction, const Actor& actor);
+  // Two-step destruction (see DestructionRecord). The request checks that
+  // enough spoiled cards are held, counting other requests still awaiting
+  // their witness; witnessing checks again and posts the ledger entry.
+  Result<DestructionRecord> requestDestruction(const std::string& lot, std::int64_t quantity,
+                                               const std::string& note, const Actor& actor);
+  Result<DestructionRecord> witnessDestruction(std::int64_t id, const Actor& witness);
+  Result<std::vector<DestructionRecord>> destructions(bool awaiting_only);
   // Posts one signed adjustment per count that differs from the book, with
   // `reason`; counts equal to the book post nothing.
   Result<std::vector<LedgerEntry>> stockTake(const std::vector<StockCount>& counts,

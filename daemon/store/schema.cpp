@@ -88,6 +88,20 @@ CREATE TABLE ledger (
   witness_name TEXT,
   note         TEXT    NOT NULL DEFAULT ''
 );
+CREATE TABLE destructions (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  lot           TEXT    NOT NULL,
+  quantity      INTEGER NOT NULL CHECK (quantity > 0),
+  note          TEXT    NOT NULL DEFAULT '',
+  state         TEXT    NOT NULL CHECK (state IN ('awaiting-witness','destroyed')),
+  requested_at  INTEGER NOT NULL,
+  requested_uid INTEGER NOT NULL,
+  requested_by  TEXT    NOT NULL,
+  witnessed_at  INTEGER,
+  witness_uid   INTEGER,
+  witness_name  TEXT,
+  ledger_seq    INTEGER REFERENCES ledger(seq)
+);
 CREATE INDEX ledger_printer ON ledger(printer, seq);
 CREATE INDEX ledger_job ON ledger(job_id);
 CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger

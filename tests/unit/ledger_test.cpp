@@ -232,6 +232,36 @@ TEST_F(LedgerTest, TheFileRefusesEditsAndDeletes) {
   EXPECT_EQ((*entries)[0].actor.user, "supervisor");
 }
 
+TEST_F(LedgerTest, DestructionIsRequestedByOnePersonAndWitnessedByAnother) {
+  ASSERT_TRUE(ledger_->receive(lot("A", 10), supervisor_).ok());
+  ASSERT_TRUE(ledger_->load({"P1", "A", 5, std::nullopt, std::nullopt}, operator_).ok());
+  consume("P1", false, "media-jam");
+  consume("P1", false, "chip-verify-failed");
+  auto request = ledger_->requestDestruction("A", 2, "shredder", operator_);
+  ASSERT_TRUE(request.ok()) << request.error().message;
+  EXPECT_EQ(request->state, "awaiting-witness");
+  // Cards set aside by a pending request cannot be asked for twice.
+  auto twice = ledger_->requestDestruction("A", 1, "", supervisor_);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().message.find("only 0 spoiled"), std::string::npos);
+  // Not yet destroyed in the books.
+  EXPECT_EQ(balanceOf("A").destroyed, 0);
+  auto self = ledger_->witnessDestruction(request->id, operator_);
+  ASSERT_FALSE(self.ok());
+  EXPECT_EQ(self.error().fields.at(0).pointer, "/witness");
+  auto witnessed = ledger_->witnessDestruction(request->id, supervisor_);
+  ASSERT_TRUE(witnessed.ok()) << witnessed.error().message;
+  EXPECT_EQ(witnessed->state, "destroyed");
+  EXPECT_EQ(witnessed->witness->user, "supervisor");
+  EXPECT_EQ(balanceOf("A").destroyed, 2);
+  auto again = ledger_->witnessDestruction(request->id, supervisor_);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::IllegalTransition);
+  auto pending = ledger_->destructions(true);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_TRUE(pending->empty());
+}
+
 TEST(LedgerSummary, SerialRanges) {
   EXPECT_EQ(serialRangeSize("BLK000001", "BLK000500"), 500);
   EXPECT_EQ(serialRangeSize("7", "7"), 1);
