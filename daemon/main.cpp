@@ -169,10 +169,11 @@ int run(const Options& opts) {
       [&hub](const std::vector<cardd::JobEvent>& ev) { hub.publish(ev); });
   cardd::JobStore reader_jobs(**reader, clock);
   cardd::AuditLog reader_audit(**reader, clock);
+  cardd::LedgerStore reader_ledger(**reader, clock);
   cardd::api::ApiContext ctx{
-      ioc,       config,      std::make_unique<cardd::api::AccessResolver>(config->access),
-      committer, reader_jobs, reader_audit,
-      hub,       clock};
+      ioc,           config,      std::make_unique<cardd::api::AccessResolver>(config->access),
+      committer,     reader_jobs, reader_audit,
+      reader_ledger, hub,         clock};
   cardd::api::ApiServer server(ctx);
 
   // systemd socket activation, else our own socket.

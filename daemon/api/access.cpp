@@ -32,6 +32,14 @@ RoleSet rolesFor(Permission p) {
     case Permission::HoldJob:
     case Permission::ReadAudit:
       return bit(Role::Supervisor) | bit(Role::Admin);
+    case Permission::ReceiveBlanks:
+      return bit(Role::Supervisor) | bit(Role::Admin);
+    case Permission::LoadFeeder:
+      return bit(Role::Operator) | bit(Role::Technician) | bit(Role::Supervisor) | bit(Role::Admin);
+    case Permission::DestroyCards:
+      return bit(Role::Technician) | bit(Role::Supervisor) | bit(Role::Admin);
+    case Permission::ReadInventory:
+    case Permission::WitnessDestruction:
     case Permission::ReadEvents:
       return bit(Role::Operator) | bit(Role::Supervisor) | bit(Role::Technician) | bit(Role::Admin);
   }

@@ -27,12 +27,17 @@ struct Peer {
 
 // What a request needs. Each permission lists the roles that grant it.
 enum class Permission {
-  SubmitJob,   // operator, supervisor, admin
-  ReadJobs,    // operator (own jobs), supervisor, admin
-  CancelJob,   // operator (own jobs), supervisor, admin
-  HoldJob,     // supervisor, admin (hold and release)
-  ReadEvents,  // any role (operators: own jobs only)
-  ReadAudit,   // supervisor, admin
+  SubmitJob,           // operator, supervisor, admin
+  ReadJobs,            // operator (own jobs), supervisor, admin
+  CancelJob,           // operator (own jobs), supervisor, admin
+  HoldJob,             // supervisor, admin (hold and release)
+  ReadEvents,          // any role (operators: own jobs only)
+  ReadAudit,           // supervisor, admin
+  ReadInventory,       // any role
+  ReceiveBlanks,       // supervisor, admin (lots arriving, stock-takes)
+  LoadFeeder,          // operator, technician, supervisor, admin (loads, unloads)
+  DestroyCards,        // technician, supervisor, admin (asks for a destruction)
+  WitnessDestruction,  // any role, and a different person from who asked
 };
 
 RoleSet rolesFor(Permission p);

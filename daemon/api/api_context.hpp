@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "store/audit_log.hpp"
 #include "store/job_store.hpp"
+#include "store/ledger_store.hpp"
 #include "store/store_committer.hpp"
 
 namespace cardd::api {
@@ -24,6 +25,7 @@ struct ApiContext {
   StoreCommitter& committer;
   JobStore& reader_jobs;  // read-only connection
   AuditLog& reader_audit;
+  LedgerStore& reader_ledger;
   EventHub& hub;
   const Clock& clock;
 };

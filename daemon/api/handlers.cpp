@@ -94,9 +94,10 @@ std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpReques
           problemResponse(makeProblem(404, "not-found", "there is no such resource"), instance));
       return std::nullopt;
     case RouteMatch::Kind::BadId:
-      respond(problemResponse(
-          makeProblem(400, "bad-request", "job ids are positive whole numbers (e.g. /v1/jobs/7)"),
-          instance));
+      respond(
+          problemResponse(makeProblem(400, "bad-request",
+                                      "ids in paths are positive whole numbers (e.g. /v1/jobs/7)"),
+                          instance));
       return std::nullopt;
     case RouteMatch::Kind::MethodNotAllowed: {
       auto p =
@@ -206,6 +207,17 @@ std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpReques
         return std::nullopt;
       }
       verifyAudit(instance, std::move(respond));
+      return std::nullopt;
+    case RouteId::GetInventory:
+    case RouteId::ListLedger:
+    case RouteId::ReceiveLot:
+    case RouteId::LoadFeeder:
+    case RouteId::UnloadFeeder:
+    case RouteId::ListDestructions:
+    case RouteId::RequestDestruction:
+    case RouteId::WitnessDestruction:
+    case RouteId::StockTake:
+      inventory(peer, match.id, match.job_id, *query, req, instance, std::move(respond));
       return std::nullopt;
   }
   return std::nullopt;

@@ -14,6 +14,7 @@
 #include "api/access.hpp"
 #include "api/api_context.hpp"
 #include "api/problem.hpp"
+#include "api/router.hpp"
 
 namespace cardd::api {
 
@@ -58,6 +59,10 @@ class Handlers {
   void listAudit(const std::vector<std::pair<std::string, std::string>>& query,
                  const std::string& instance, Respond respond);
   void verifyAudit(const std::string& instance, Respond respond);
+  // Blank-card inventory (inventory_handlers.cpp).
+  void inventory(const Peer& peer, RouteId route, JobId id,
+                 const std::vector<std::pair<std::string, std::string>>& query,
+                 const HttpRequestView& req, const std::string& instance, Respond respond);
   // Records a refused state-changing request in the audit trail, then answers 403.
   void refuse(const Peer& peer, Permission needed, std::string action, std::string target,
               const std::string& instance, Respond respond);

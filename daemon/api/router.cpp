@@ -63,6 +63,15 @@ const std::vector<RouteSpec>& routeTable() {
       {"GET", "/v1/events", RouteId::Events},
       {"GET", "/v1/audit", RouteId::ListAudit},
       {"GET", "/v1/audit/verify", RouteId::VerifyAudit},
+      {"GET", "/v1/inventory", RouteId::GetInventory},
+      {"GET", "/v1/inventory/ledger", RouteId::ListLedger},
+      {"POST", "/v1/inventory/receipts", RouteId::ReceiveLot},
+      {"POST", "/v1/inventory/loads", RouteId::LoadFeeder},
+      {"POST", "/v1/inventory/unloads", RouteId::UnloadFeeder},
+      {"GET", "/v1/inventory/destructions", RouteId::ListDestructions},
+      {"POST", "/v1/inventory/destructions", RouteId::RequestDestruction},
+      {"POST", "/v1/inventory/destructions/{id}/witness", RouteId::WitnessDestruction},
+      {"POST", "/v1/inventory/stock-takes", RouteId::StockTake},
   };
   return kRoutes;
 }

@@ -24,6 +24,15 @@ enum class RouteId {
   Events,
   ListAudit,
   VerifyAudit,
+  GetInventory,
+  ListLedger,
+  ReceiveLot,
+  LoadFeeder,
+  UnloadFeeder,
+  ListDestructions,
+  RequestDestruction,
+  WitnessDestruction,
+  StockTake,
 };
 
 struct RouteSpec {

@@ -13,6 +13,7 @@ StoreCommitter::StoreCommitter(std::unique_ptr<Database> db, const Clock& clock,
     : db_(std::move(db)),
       jobs_(*db_, clock),
       audit_(*db_, clock),
+      ledger_(*db_, clock),
       events_executor_(std::move(events_executor)),
       sink_(std::move(sink)),
       thread_([this] { loop(); }) {}
@@ -66,7 +67,7 @@ void StoreCommitter::loop() {
 
 void StoreCommitter::runBatch(std::vector<Op>& batch) {
   std::vector<JobEvent> events;
-  StoreTx tx{jobs_, audit_, events};
+  StoreTx tx{jobs_, audit_, ledger_, events};
 
   Status status = db_->exec("BEGIN IMMEDIATE");
   if (status) {

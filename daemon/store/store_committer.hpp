@@ -28,6 +28,7 @@
 #include "store/audit_log.hpp"
 #include "store/database.hpp"
 #include "store/job_store.hpp"
+#include "store/ledger_store.hpp"
 
 namespace cardd {
 
@@ -35,6 +36,7 @@ namespace cardd {
 struct StoreTx {
   JobStore& jobs;
   AuditLog& audit;
+  LedgerStore& ledger;
   std::vector<JobEvent>& events;  // journal events to publish after COMMIT
 };
 
@@ -89,6 +91,7 @@ class StoreCommitter {
   std::unique_ptr<Database> db_;
   JobStore jobs_;
   AuditLog audit_;
+  LedgerStore ledger_;
   boost::asio::any_io_executor events_executor_;
   EventSink sink_;
 
