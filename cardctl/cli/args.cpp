@@ -31,7 +31,7 @@ constexpr CommandSpec kCommands[] = {
     {"hold", Command::Hold, 1},       {"release", Command::Release, 1},
     {"events", Command::Events, 0},   {"audit", Command::AuditVerify, 1},
     {"ping", Command::Ping, 0},       {"help", Command::Help, 0},
-    {"version", Command::Version, 0},
+    {"version", Command::Version, 0}, {"stock", Command::Stock, -1},
 };
 
 // Options of one command, with whether they take a value.
@@ -42,9 +42,12 @@ struct OptionSpec {
 };
 
 constexpr OptionSpec kCommandOptions[] = {
-    {"--state", true, Command::Jobs}, {"--all", false, Command::Jobs},
-    {"--limit", true, Command::Jobs}, {"--follow", false, Command::Events},
-    {"-f", false, Command::Events},   {"--since", true, Command::Events},
+    {"--state", true, Command::Jobs},     {"--all", false, Command::Jobs},
+    {"--limit", true, Command::Jobs},     {"--follow", false, Command::Events},
+    {"-f", false, Command::Events},       {"--since", true, Command::Events},
+    {"--supplier", true, Command::Stock}, {"--quantity", true, Command::Stock},
+    {"--serials", true, Command::Stock},  {"--lot", true, Command::Stock},
+    {"--note", true, Command::Stock},     {"--reason", true, Command::Stock},
 };
 
 struct RawOption {
@@ -164,7 +167,37 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
   }
   inv.command = spec->command;
   std::vector<std::string> rest(positionals.begin() + 1, positionals.end());
-  const auto expected = static_cast<std::size_t>(spec->positionals);
+  if (inv.command == Command::Stock) {
+    // stock [SUBCOMMAND [ARGS...]]: each subcommand's arity.
+    static constexpr std::pair<std::string_view, int> kStockActions[] = {
+        {"show", 0},    {"receive", 1}, {"load", 1},   {"unload", 1}, {"destroy", 1},
+        {"witness", 1}, {"pending", 0}, {"count", -1}, {"ledger", 0}};
+    if (!rest.empty()) {
+      inv.stock_action = rest[0];
+      rest.erase(rest.begin());
+    }
+    auto action = std::find_if(std::begin(kStockActions), std::end(kStockActions),
+                               [&](const auto& a) { return a.first == inv.stock_action; });
+    if (action == std::end(kStockActions)) {
+      return usage(
+          "unknown stock subcommand '" + inv.stock_action +
+          "' (try: show, receive, load, unload, destroy, witness, pending, count, ledger)");
+    }
+    if (action->second >= 0 && rest.size() != static_cast<std::size_t>(action->second)) {
+      static const char* kNeeds[] = {"",          "a LOT", "a PRINTER",
+                                     "a PRINTER", "a LOT", "a destruction ID"};
+      const auto index = static_cast<std::size_t>(action - std::begin(kStockActions));
+      if (rest.size() < static_cast<std::size_t>(action->second))
+        return usage("stock " + inv.stock_action + " needs " + kNeeds[index]);
+      return usage("unexpected argument '" + rest[static_cast<std::size_t>(action->second)] +
+                   "' for stock " + inv.stock_action);
+    }
+    if (action->second < 0 && rest.empty())
+      return usage("stock count needs at least one LOT:LOCATION[:PRINTER]=N");
+    inv.stock_args = rest;
+    rest.clear();
+  }
+  const auto expected = static_cast<std::size_t>(std::max(spec->positionals, 0));
   if (rest.size() < expected) {
     switch (inv.command) {
       case Command::Submit:
@@ -235,6 +268,23 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
       inv.limit = static_cast<int>(*n);
     } else if (opt.name == "--follow" || opt.name == "-f") {
       inv.follow = true;
+    } else if (opt.name == "--quantity") {
+      auto n = parseUnsigned(opt.value);
+      if (!n || *n < 1 || *n > 1'000'000)
+        return usage("--quantity must be a number from 1 to 1000000");
+      inv.quantity = static_cast<std::int64_t>(*n);
+    } else if (opt.name == "--supplier") {
+      inv.supplier = opt.value;
+    } else if (opt.name == "--serials") {
+      if (opt.value.find("..") == std::string::npos)
+        return usage("--serials takes FIRST..LAST, e.g. BLK000001..BLK000500");
+      inv.serials = opt.value;
+    } else if (opt.name == "--lot") {
+      inv.lot = opt.value;
+    } else if (opt.name == "--note") {
+      inv.note = opt.value;
+    } else if (opt.name == "--reason") {
+      inv.reason = opt.value;
     } else if (opt.name == "--since") {
       auto n = parseUnsigned(opt.value);
       if (!n) return usage("--since must be an event number (0 or more)");

@@ -29,7 +29,8 @@ enum class Command {
   Release,
   Events,
   AuditVerify,
-  Ping
+  Ping,
+  Stock
 };
 
 struct Invocation {
@@ -44,6 +45,17 @@ struct Invocation {
   std::optional<int> limit;         // jobs --limit 1..500 (page size)
   bool follow = false;              // events --follow
   std::uint64_t since = 0;          // events --since
+
+  // stock: the subcommand ("show" when none) and its words and options.
+  std::string stock_action =
+      "show";  // show receive load unload destroy witness pending count ledger
+  std::vector<std::string> stock_args;   // positionals after the subcommand
+  std::optional<std::string> supplier;   // receive
+  std::optional<std::int64_t> quantity;  // receive, load, unload, destroy
+  std::optional<std::string> serials;    // receive, load: FIRST..LAST
+  std::optional<std::string> lot;        // load
+  std::optional<std::string> note;       // receive, destroy
+  std::optional<std::string> reason;     // count
 };
 
 // The job states of the API (IPP names), in lifecycle order.

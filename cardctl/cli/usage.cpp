@@ -24,6 +24,20 @@ commands:
                             reconnecting if the connection drops
   audit verify              check the audit log's hash chain
   ping                      show the daemon's version
+  stock                     blank cards per lot and per printer, and whether the books balance
+  stock receive LOT --supplier S --quantity N [--serials FIRST..LAST] [--note T]
+                            record a lot of blanks received (supervisor)
+  stock load PRINTER --quantity N [--lot LOT] [--serials FIRST..LAST]
+                            record blanks loaded into a printer's feeder
+  stock unload PRINTER [--quantity N]
+                            record blanks taken out of a feeder, back to stock
+  stock destroy LOT --quantity N [--note T]
+                            ask to destroy spoiled cards (a second person witnesses)
+  stock pending             destructions waiting for a witness
+  stock witness ID          witness destruction ID (must be someone else)
+  stock count --reason R LOT:LOCATION[:PRINTER]=N...
+                            post a stock-take; LOCATION is stock, feeder or spoiled
+  stock ledger              the ledger's entries, oldest first
 
 job states: pending, pending-held, processing, processing-stopped, completed,
             canceled, aborted

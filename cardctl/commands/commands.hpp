@@ -24,5 +24,6 @@ int runJobAction(Session& session);    // jobs.cpp: cancel, hold, release
 int runEvents(Session& session);       // events.cpp
 int runAuditVerify(Session& session);  // audit.cpp
 int runPing(Session& session);         // ping.cpp
+int runStock(Session& session);        // stock.cpp
 
 }  // namespace cardd::cli

@@ -31,6 +31,8 @@ int runInvocation(const Invocation& invocation, Io io, Settings settings) {
       return runAuditVerify(session);
     case Command::Ping:
       return runPing(session);
+    case Command::Stock:
+      return runStock(session);
   }
   return toInt(ExitCode::Error);
 }

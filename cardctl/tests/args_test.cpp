@@ -116,5 +116,39 @@ TEST(Args, CommandNames) {
   EXPECT_EQ(commandName(Command::Cancel), "cancel");
 }
 
+TEST(Args, StockSubcommands) {
+  auto show = parse({"stock"});
+  ASSERT_TRUE(show.ok());
+  EXPECT_EQ(show->command, Command::Stock);
+  EXPECT_EQ(show->stock_action, "show");
+
+  auto receive = parse({"stock", "receive", "L-1", "--supplier", "PT X", "--quantity", "500",
+                        "--serials", "A001..A500"});
+  ASSERT_TRUE(receive.ok()) << receive.error().message;
+  EXPECT_EQ(receive->stock_action, "receive");
+  EXPECT_EQ(receive->stock_args, std::vector<std::string>{"L-1"});
+  EXPECT_EQ(receive->supplier, "PT X");
+  EXPECT_EQ(receive->quantity, 500);
+  EXPECT_EQ(receive->serials, "A001..A500");
+
+  auto count = parse({"stock", "count", "--reason", "audit", "L-1:stock=3", "L-1:feeder:P1=2"});
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(count->stock_args.size(), 2u);
+
+  EXPECT_EQ(usageError({"stock", "frob"}),
+            "unknown stock subcommand 'frob' (try: show, receive, load, unload, destroy, witness, "
+            "pending, count, ledger)");
+  EXPECT_EQ(usageError({"stock", "load"}), "stock load needs a PRINTER");
+  EXPECT_EQ(usageError({"stock", "witness"}), "stock witness needs a destruction ID");
+  EXPECT_EQ(usageError({"stock", "pending", "x"}), "unexpected argument 'x' for stock pending");
+  EXPECT_EQ(usageError({"stock", "count"}),
+            "stock count needs at least one LOT:LOCATION[:PRINTER]=N");
+  EXPECT_EQ(usageError({"stock", "load", "P1", "--quantity", "0"}),
+            "--quantity must be a number from 1 to 1000000");
+  EXPECT_EQ(usageError({"stock", "receive", "L", "--serials", "A1-A9"}),
+            "--serials takes FIRST..LAST, e.g. BLK000001..BLK000500");
+  EXPECT_EQ(usageError({"jobs", "--quantity", "3"}), "--quantity is not an option of 'jobs'");
+}
+
 }  // namespace
 }  // namespace cardd::cli
