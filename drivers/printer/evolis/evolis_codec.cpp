@@ -161,6 +161,9 @@ Command rejectCard() {
 Command softReset() {
   return simple("Srs");
 }
+Command cleanPrinter() {
+  return simple("Scp");
+}
 
 Command readModel() {
   return simple("Rtp");
@@ -220,6 +223,9 @@ Command readRibbonCapacity() {
 }
 Command readRibbonRemaining() {
   return simple("Rrt", {"count"});
+}
+Command readExtendedStatus() {
+  return simple("Rxs");
 }
 
 }  // namespace cardd::drivers::evolis

@@ -91,6 +91,9 @@ Command toContactlessStation();  // Sic
 Command ejectCard();             // Se: to the output hopper (same bytes as endSequence()).
 Command rejectCard();            // Ser: to the reject box.
 Command softReset();             // Srs
+// Scp: run the cleaning sequence (a cleaning card is loaded). ASSUMED: the
+// command name is not in the public sources; cardd and its emulator use it.
+Command cleanPrinter();
 
 // ---- Reads ----------------------------------------------------------------------
 
@@ -122,5 +125,9 @@ Command readCleaning();      // Rlr;c  ERR NEED CLEANING when due
 
 Command readRibbonCapacity();   // Rrt;qty
 Command readRibbonRemaining();  // Rrt;count (may answer a spurious OK: retry)
+
+// Rxs: cardd extension, the SDK's four status words (evolis_reply.hpp
+// expectStatusWords()). Only cardd's emulator answers it.
+Command readExtendedStatus();
 
 }  // namespace cardd::drivers::evolis

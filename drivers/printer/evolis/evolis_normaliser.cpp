@@ -30,6 +30,24 @@ void addFromStatusWords(std::vector<StateReason>& out, const StatusWords& w) {
   if (w.error & kErrRejectBoxFull) add(out, Condition::OutputAreaFull, Severity::Error);
 }
 
+void addFromFault(std::vector<StateReason>& out, DeviceFault fault) {
+  switch (fault) {
+    case DeviceFault::Mechanical:
+      return add(out, Condition::MediaJam, Severity::Error);
+    case DeviceFault::RibbonEnded:
+      return add(out, Condition::MarkerSupplyEmpty, Severity::Error);
+    case DeviceFault::CoverOpen:
+      return add(out, Condition::CoverOpen, Severity::Error);
+    case DeviceFault::FeederEmpty:
+      return add(out, Condition::MediaEmpty, Severity::Error);
+    case DeviceFault::HopperFull:
+    case DeviceFault::RejectBoxFull:
+      return add(out, Condition::OutputAreaFull, Severity::Error);
+    case DeviceFault::HeadTemp:
+      return add(out, Condition::Other, Severity::Error, std::string(kHeadCoolingKeyword));
+  }
+}
+
 // `percent`% of `value`, rounded down, without overflow.
 std::uint64_t percentOf(std::uint64_t value, std::uint32_t percent) {
   return value / 100 * percent + value % 100 * percent / 100;
@@ -86,6 +104,7 @@ std::vector<StateReason> normaliseReasons(const EvolisReadings& r, const Normali
   }
 
   if (r.status_words) addFromStatusWords(out, *r.status_words);
+  if (r.fault) addFromFault(out, *r.fault);
   canonicaliseReasons(out);
   return out;
 }

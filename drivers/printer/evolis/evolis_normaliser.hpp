@@ -22,6 +22,12 @@
 //   "other") error MECHANICAL                     media-jam-error error RIBBON_ENDED
 //   marker-supply-empty-error error HEAD_TEMP                      cardd-head-cooling-error error
 //   REJECT_BOX_FULL                output-area-full-error
+// and the driver's sticky movement failure (EvolisReadings::fault, the
+// printer's "ERR <CONDITION>" answer to a card movement, evolis_driver.hpp):
+//   MECHANICAL media-jam-error, RIBBON ENDED marker-supply-empty-error,
+//   COVER OPEN cover-open-error, FEEDER EMPTY media-empty-error,
+//   HOPPER FULL / REJECT BOX FULL output-area-full-error,
+//   HEAD TEMP cardd-head-cooling-error.
 // Where two sources report one keyword the most severe wins
 // (canonicaliseReasons()).
 //
@@ -59,6 +65,18 @@ inline constexpr std::uint32_t kErrMechanical = 0x01000000;
 inline constexpr std::uint32_t kErrHeadTemp = 0x20000000;
 }  // namespace status_bits
 
+// Why a card movement failed: the CONDITION of an "ERR <CONDITION>" reply
+// (evolis_reply.hpp deviceFault()). ASSUMED wording, see evolis_driver.hpp.
+enum class DeviceFault {
+  Mechanical,     // ERR MECHANICAL: card jam.
+  RibbonEnded,    // ERR RIBBON ENDED
+  CoverOpen,      // ERR COVER OPEN
+  FeederEmpty,    // ERR FEEDER EMPTY
+  HopperFull,     // ERR HOPPER FULL
+  RejectBoxFull,  // ERR REJECT BOX FULL
+  HeadTemp,       // ERR HEAD TEMP: printhead too hot.
+};
+
 // One status poll. Each field is empty when it was not read or its read
 // failed; an empty field raises no reason and leaves its counter empty.
 struct EvolisReadings {
@@ -71,6 +89,7 @@ struct EvolisReadings {
   std::optional<bool> cleaning_due;                   // Rlr;c
   std::optional<CardPosition> card_position;          // Rlr;p
   std::optional<StatusWords> status_words;            // SDK bitfield, when available.
+  std::optional<DeviceFault> fault;                   // The driver's sticky movement failure.
 
   std::optional<std::uint64_t> panels;                 // Rco;p
   std::optional<std::uint64_t> cards;                  // Rco;c

@@ -159,4 +159,75 @@ Result<CountOrRetry> expectRibbonRemaining(const Reply& reply) {
   return CountOrRetry{*count};
 }
 
+namespace {
+
+constexpr DeviceFault kAllFaults[] = {
+    DeviceFault::Mechanical,  DeviceFault::RibbonEnded, DeviceFault::CoverOpen,
+    DeviceFault::FeederEmpty, DeviceFault::HopperFull,  DeviceFault::RejectBoxFull,
+    DeviceFault::HeadTemp,
+};
+
+bool parseHex32(std::string_view s, std::uint32_t& out) {
+  if (s.size() != 8) return false;
+  out = 0;
+  for (const char c : s) {
+    const char l = lower(c);
+    std::uint32_t digit = 0;
+    if (isDigit(l)) {
+      digit = static_cast<std::uint32_t>(l - '0');
+    } else if (l >= 'a' && l <= 'f') {
+      digit = static_cast<std::uint32_t>(l - 'a' + 10);
+    } else {
+      return false;
+    }
+    out = out << 4 | digit;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view deviceFaultText(DeviceFault fault) {
+  switch (fault) {
+    case DeviceFault::Mechanical:
+      return "MECHANICAL";
+    case DeviceFault::RibbonEnded:
+      return "RIBBON ENDED";
+    case DeviceFault::CoverOpen:
+      return "COVER OPEN";
+    case DeviceFault::FeederEmpty:
+      return "FEEDER EMPTY";
+    case DeviceFault::HopperFull:
+      return "HOPPER FULL";
+    case DeviceFault::RejectBoxFull:
+      return "REJECT BOX FULL";
+    case DeviceFault::HeadTemp:
+      return "HEAD TEMP";
+  }
+  return "MECHANICAL";
+}
+
+std::optional<DeviceFault> deviceFault(const Reply& reply) {
+  if (reply.kind != ReplyKind::DeviceError) return std::nullopt;
+  std::string_view s = reply.text;
+  if (!istartsWith(s, "ERR ")) return std::nullopt;
+  s.remove_prefix(4);
+  for (const DeviceFault f : kAllFaults) {
+    if (iequals(s, deviceFaultText(f))) return f;
+  }
+  return std::nullopt;
+}
+
+Result<StatusWords> expectStatusWords(const Reply& reply) {
+  if (reply.kind != ReplyKind::Value) return unexpected(reply, "four status words");
+  const std::string_view s = reply.text;
+  std::uint32_t w[4] = {};
+  if (s.size() != 35) return unexpected(reply, "four status words");
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i > 0 && s[i * 9 - 1] != ' ') return unexpected(reply, "four status words");
+    if (!parseHex32(s.substr(i * 9, 8), w[i])) return unexpected(reply, "four status words");
+  }
+  return StatusWords{w[0], w[1], w[2], w[3]};
+}
+
 }  // namespace cardd::drivers::evolis

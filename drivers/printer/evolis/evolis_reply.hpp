@@ -12,12 +12,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <variant>
 
 #include "core/result.hpp"
+#include "printer/evolis/evolis_normaliser.hpp"
 #include "printer/printer.hpp"
 
 namespace cardd::drivers::evolis {
@@ -79,5 +81,19 @@ struct SpuriousOk {
 };
 using CountOrRetry = std::variant<std::uint64_t, SpuriousOk>;
 Result<CountOrRetry> expectRibbonRemaining(const Reply& reply);
+
+// The reason in a movement's "ERR <CONDITION>" reply (evolis_driver.hpp):
+// MECHANICAL, RIBBON ENDED, COVER OPEN, FEEDER EMPTY, HOPPER FULL,
+// REJECT BOX FULL, HEAD TEMP (case-insensitive, single spaces). Empty for any
+// other reply, including other ERR replies such as "ERR NEED CLEANING".
+std::optional<DeviceFault> deviceFault(const Reply& reply);
+
+// The words of a condition, as the printer spells them ("RIBBON ENDED").
+std::string_view deviceFaultText(DeviceFault fault);
+
+// cardd's Rxs extension: four groups of exactly 8 hex digits separated by
+// single spaces, "config information warning error". Anything else is a
+// protocolError(); a refusal (ERROR CDE: a real printer) is deviceRefused().
+Result<StatusWords> expectStatusWords(const Reply& reply);
 
 }  // namespace cardd::drivers::evolis
