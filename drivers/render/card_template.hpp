@@ -1,0 +1,111 @@
+#pragma once
+// CardTemplate: a card design loaded from config/templates/<id>/: a sidecar
+// (template.yaml: id, panels per side, overlay holes, colour levels, limits,
+// what the design requires) and one SVG per side with placeholders
+// ({{name}}, {{address.city|upper}}), a photo slot (<image data-cardd="photo">)
+// and QR codes (<rect data-cardd="qr" data-content="...">). The format is in
+// docs/templates.md.
+//
+// Loading parses the sidecar, checks every SVG with librsvg (names the file on
+// a parse error), checks sizes and embedded images against the limits, and
+// compiles each SVG into pieces (literal text, field, photo, QR) so that a card
+// is filled by concatenation. A loaded template is immutable: share it between
+// threads freely.
+//
+// Errors: ConfigInvalid for a broken template (the message names the template
+// id and the file), NotFound when the template folder does not exist. Messages
+// name fields and files, never values.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/result.hpp"
+
+namespace cardd::render {
+
+// Card geometry: CR80 at 300 dpi, landscape as the SVG is drawn.
+inline constexpr std::uint32_t kCardWidthPx = 1016;
+inline constexpr std::uint32_t kCardHeightPx = 648;
+inline constexpr double kPxPerMm = 300.0 / 25.4;
+
+enum class Side { Front, Back };
+const char* sideName(Side side);  // "front" | "back"
+
+// A rectangle left without overlay, in landscape card pixels (the sidecar may
+// give mm; they are converted at load).
+struct OverlayHole {
+  std::string name;
+  double x = 0, y = 0, width = 0, height = 0;
+};
+
+// One piece of a compiled SVG. Literal pieces are copied; a Field piece is
+// replaced by the XML-escaped value of `path` (after `filters`); a Photo piece
+// by the photo's data URI; a Qr piece by a <path> drawing the QR modules.
+struct SvgPiece {
+  enum class Kind { Literal, Field, Photo, Qr };
+  Kind kind = Kind::Literal;
+  std::string text;                  // Literal: the bytes. Qr: attributes kept (id, class, style).
+  std::string path;                  // Field: dotted path into CardSubject::fields.
+  std::vector<std::string> filters;  // Field: "upper", "date", "optional".
+  // Qr: the content pattern (pieces of Literal/Field kind), error correction
+  // level (L, M, Q, H) and the box the code fills, in SVG user units.
+  std::vector<SvgPiece> content;
+  char ecc = 'M';
+  double x = 0, y = 0, width = 0, height = 0;
+};
+
+struct SideTemplate {
+  bool present = false;
+  std::string file;    // SVG file name inside the template folder, for messages.
+  std::string panels;  // Ribbon panels for this side, e.g. "ymcko", "ko", "k".
+  std::vector<OverlayHole> holes;
+  std::vector<SvgPiece> pieces;
+  std::vector<std::string> fields;  // Every dotted path the side uses (sorted, unique).
+  bool has_photo = false;
+  bool has_qr = false;
+
+  bool hasColour() const { return panels.find('y') != std::string::npos; }
+  bool hasResin() const { return panels.find('k') != std::string::npos; }
+  bool hasOverlay() const { return panels.find('o') != std::string::npos; }
+};
+
+struct TemplateLimits {
+  std::size_t max_photo_bytes = 256 * 1024;  // JPEG bytes.
+  std::uint32_t max_photo_width = 1200;      // Pixels, from the JPEG header.
+  std::uint32_t max_photo_height = 1600;
+  std::size_t max_svg_bytes = 1024 * 1024;            // Each side's SVG file.
+  std::size_t max_embedded_image_bytes = 512 * 1024;  // Each data: URI image in an SVG.
+};
+
+struct CardTemplate {
+  std::string id;
+  std::string description;
+  std::string dir;               // The template's own folder.
+  unsigned colour_levels = 128;  // Db levels for Y, M, C: 32, 64 or 128.
+  bool knockout = true;          // Clear Y, M, C under printed K pixels.
+  TemplateLimits limits;
+  bool requires_photo = false;
+  std::vector<std::string> required_fields;  // Must appear as placeholders.
+  SideTemplate front;
+  SideTemplate back;
+
+  const SideTemplate& side(Side s) const { return s == Side::Front ? front : back; }
+
+  // Loads `templates_dir`/`id`/template.yaml and the SVGs it names.
+  static Result<CardTemplate> load(const std::string& templates_dir, const std::string& id);
+};
+
+// Fields the station adds to every subject (card_subject.hpp), accepted by
+// validateTemplate() besides the person schema's fields.
+const std::vector<std::string>& documentFieldNames();
+
+// Checks a loaded template against the person schema's field names (dotted
+// paths, e.g. "address.city"): every placeholder must name a known field,
+// every required field must be used, a required photo slot must exist.
+// Returns ConfigInvalid listing every problem (one per FieldError).
+Status validateTemplate(const CardTemplate& tmpl, const std::vector<std::string>& person_fields);
+
+}  // namespace cardd::render
