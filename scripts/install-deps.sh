@@ -16,7 +16,7 @@ packages=(
   librsvg2-dev libcairo2-dev libqrencode-dev librsvg2-bin fonts-dejavu-core
   python3-pil python3-numpy libturbojpeg0-dev
   softhsm2 libp11-dev libengine-pkcs11-openssl
-  umockdev libumockdev-dev
+  umockdev libumockdev-dev libp11-kit-dev
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)
