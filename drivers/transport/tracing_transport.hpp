@@ -6,7 +6,8 @@
 //
 //   > 5 <ESC>Rtp<CR>                      write of 5 bytes, Ok
 //   < 17 Evolis Primacy 2<CR>             read of 17 bytes, Ok
-//   > 82303 <ESC>Db;k;2;<82296 bytes redacted><CR>
+//   > 82305 <ESC>Db;k;2;<82297 bytes redacted>   a 1 bpp panel: the binary run
+//                                                 swallows the final CR too
 //   > 5 <ESC>Rtp<CR> [timeout]            write outcome other than Ok
 //   < [timeout]   < [disconnected]   < [error: <message>]
 //   - close

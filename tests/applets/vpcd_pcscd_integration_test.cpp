@@ -248,8 +248,9 @@ TEST_F(PcscdVpcdTest, SelectEchoAndRoundTripTime) {
   std::printf("pcscd+vpcd APDU round trip over 1000: median %.1f us, p99 %.1f us, total %.1f ms\n",
               micros[500], micros[990], totalMs);
   RecordProperty("median_us", std::to_string(micros[500]));
-  // The reference measures ~0.1 ms; without TCP_QUICKACK it is ~44 ms.
-  EXPECT_LT(micros[500], 10000.0);
+  // The figure is reported, not asserted (no timed tests): the reference
+  // measures ~0.1 ms, ~44 ms without TCP_QUICKACK. bench/personalise measures
+  // the stack side by side with a bare replay.
   EXPECT_EQ(applet_.echoes(), 1001);
 }
 

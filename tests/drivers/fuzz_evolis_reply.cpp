@@ -27,6 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)expectCardPosition(*reply);
   (void)expectHopperFull(*reply);
   (void)expectCleaningDue(*reply);
+  (void)deviceFault(*reply);
+  (void)expectStatusWords(*reply);
   auto ribbon = expectRibbonRemaining(*reply);
   if (reply->kind == ReplyKind::Ok && !(ribbon && std::holds_alternative<SpuriousOk>(*ribbon))) {
     std::abort();
