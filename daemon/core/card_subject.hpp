@@ -22,7 +22,7 @@ struct CardSubject {
   // "document.number", "document.issuer" (ICAO code, "IDN"),
   // "document.issued" and "document.expiry" (YYYY-MM-DD).
   std::map<std::string, std::string> fields;
-  std::vector<std::uint8_t> photo_jpeg;                  // Face image (JPEG); may be empty.
+  std::vector<std::uint8_t> photo_jpeg;                 // Face image (JPEG); may be empty.
   std::vector<std::vector<std::uint8_t>> fingerprints;  // Opaque templates, in finger order.
 };
 

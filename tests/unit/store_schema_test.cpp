@@ -102,7 +102,8 @@ TEST(StoreSchema, NewerSchemaIsRefusedWithAClearMessage) {
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().code, ErrorCode::StoreTooNew);
   EXPECT_THAT(db.error().message,
-              HasSubstr("schema version 99 is newer than this cardd supports (" + std::to_string(kSchemaVersion) + ")"));
+              HasSubstr("schema version 99 is newer than this cardd supports (" +
+                        std::to_string(kSchemaVersion) + ")"));
   // Refusing did not touch the file.
   runSql(path, "SELECT count(*) FROM future_things;");
 }
