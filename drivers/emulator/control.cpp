@@ -40,6 +40,26 @@ bool optionalString(const json::object& o, std::string_view key, std::string& ou
   return true;
 }
 
+json::object chipsJson(const ChipSlotReport& report) {
+  json::array cards;
+  for (const auto& c : report.cards) {
+    json::array files;
+    for (const auto& f : c.files) {
+      char fid[8];
+      std::snprintf(fid, sizeof fid, "%04X", f.fid);
+      files.push_back(json::object{{"fid", fid}, {"size", f.size}, {"sha256", f.sha256}});
+    }
+    json::object card{{"serial", c.serial},       {"chip_serial", c.chip_serial},
+                      {"where", c.where},         {"at_station", c.at_station},
+                      {"linked", c.linked},       {"lifecycle", c.lifecycle},
+                      {"files", std::move(files)}};
+    if (!c.error.empty()) card["error"] = c.error;
+    cards.push_back(std::move(card));
+  }
+  return json::object{
+      {"applet", report.applet}, {"vpcd", report.vpcd}, {"cards", std::move(cards)}};
+}
+
 }  // namespace
 
 json::object stateJson(const PrinterModel& model, const LinkFaults& link) {
@@ -79,6 +99,7 @@ json::object stateJson(const PrinterModel& model, const LinkFaults& link) {
   s["faults"] = std::move(faults);
   s["garbage_replies"] = link.garbage_replies;
   s["slow_ms"] = link.slow_ms;
+  if (auto chips = model.chipSlot().report()) s["chips"] = chipsJson(*chips);
   return s;
 }
 

@@ -4,6 +4,8 @@
 //   {"cmd":"inject","fault":"jam"}            -> {"ok":true}
 //   {"cmd":"clear","fault":"jam"}             -> {"ok":true}
 //   {"cmd":"state"}                           -> {"ok":true,"state":{...}}
+// With a chip slot that hosts chips, "state" also holds "chips": per card,
+// where it is, its chip's lifecycle and a SHA-256 per file (ChipSlotReport).
 // Unknown commands and bad arguments answer {"ok":false,"error":"<sentence>"}.
 //
 // Link faults (disconnect, garbage, slow) act on the printer socket, so they

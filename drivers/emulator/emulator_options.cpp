@@ -132,6 +132,27 @@ Status apply(EmulatorOptions& o, const std::string& name, const std::string& val
   } else if (name == "spurious-ok-rate") {
     if (auto st = real(m.spurious_ok_rate); !st) return st;
     if (m.spurious_ok_rate < 0.0 || m.spurious_ok_rate > 1.0) return bad(name, "must be 0..1");
+  } else if (name == "vpcd") {
+    const auto colon = value.rfind(':');
+    std::uint16_t vpcd_port = 0;
+    if (colon == std::string::npos || colon == 0 ||
+        !parseNumber(value.substr(colon + 1), vpcd_port) || vpcd_port == 0) {
+      return bad(name, "needs HOST:PORT, the vpcd port of the printer's reader (1..65535)");
+    }
+    o.chips.vpcd_host = value.substr(0, colon);
+    o.chips.vpcd_port = vpcd_port;
+  } else if (name == "chip-master-key") {
+    if (value.empty()) return bad(name, "needs a file name");
+    o.chips.master_key_file = value;
+  } else if (name == "chip-applet") {
+    if (value != "eid" && value != "jmrtd" && value != "none") {
+      return bad(name, "must be eid, jmrtd or none");
+    }
+    o.chips.applet = value;
+  } else if (name == "chip-swap-gap-ms") {
+    std::int64_t gap = 0;
+    if (auto st = ms(gap); !st) return st;
+    o.chips.min_absent = std::chrono::milliseconds(gap);
   } else if (name == "seed") {
     if (!parseNumber(value, m.seed)) return bad(name, "needs a whole number");
   } else {
@@ -196,6 +217,11 @@ Usage: cardd-printer-emulator [--option value]...
   --error-mode 0|2         initial Pem mode (2: host handles errors)
   --spurious-ok-rate F     probability that Rrt;count answers OK (0)
   --seed N                 random seed (1)
+  --vpcd HOST:PORT         give every blank a virtual chip, present in this vpcd
+                           reader while the card is at the contact station
+  --chip-master-key FILE   station SCP03 master key, hex, mode 0600 (e-ID chips)
+  --chip-applet A          eid | jmrtd | none (eid)
+  --chip-swap-gap-ms N     real ms the reader stays empty between two cards (1000)
 
 On start one JSON line goes to stdout:
   {"event":"ready","port":9100,"control_port":40123}
@@ -224,6 +250,10 @@ Result<EmulatorOptions> parseOptions(const std::vector<std::string>& args) {
     }
     Status st = name == "config" ? applyConfigFile(o, value) : apply(o, name, value);
     if (!st) return st.error();
+  }
+  if (o.chips.vpcd_host.empty() && !o.chips.master_key_file.empty()) {
+    return Error(ErrorCode::InvalidArgument,
+                 "emulator: --chip-master-key needs --vpcd HOST:PORT (the reader the chips join)");
   }
   if (o.model.resume_below_c <= o.model.ambient_c ||
       o.model.pause_above_c < o.model.resume_below_c) {

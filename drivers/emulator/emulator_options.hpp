@@ -11,6 +11,7 @@
 #include "core/result.hpp"
 #include "emulator/emulator_server.hpp"
 #include "emulator/printer_model.hpp"
+#include "emulator/vpcd_chip_slot.hpp"
 
 namespace cardd::emulator {
 
@@ -18,6 +19,7 @@ struct EmulatorOptions {
   ModelConfig model;
   ServerOptions server;
   std::optional<std::string> output_dir;
+  ChipConfig chips;  // Virtual chips (--vpcd ...); the key file is read by makeVpcdChipSlot().
   bool help = false;
 };
 

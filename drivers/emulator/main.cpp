@@ -44,9 +44,15 @@ int main(int argc, char** argv) {
     }
     files = std::move(*sink);
   }
+  auto chips = makeVpcdChipSlot(options->chips);
+  if (!chips) {
+    std::cerr << chips.error().message << '\n';
+    return 2;
+  }
   ChipSlot no_chip;
+  ChipSlot& chip = *chips ? static_cast<ChipSlot&>(**chips) : no_chip;
   EmulatorSink& sink = files ? static_cast<EmulatorSink&>(*files) : discard;
-  EmulatorServer server(options->model, options->server, sink, no_chip);
+  EmulatorServer server(options->model, options->server, sink, chip);
   if (auto st = server.start(); !st) {
     std::cerr << st.error().message << '\n';
     return 1;

@@ -270,6 +270,7 @@ void PrinterModel::finishCard(bool to_reject, std::int64_t& t) {
     ++hopper_count_;
   }
   emit(t, to_reject ? "rejected" : "ejected", card_->serial);
+  chip_.cardLeftPrinter(*card_, to_reject);
   card_.reset();
   position_ = Position::None;
   arrival_notified_ = true;

@@ -54,10 +54,36 @@ struct Blank {
   friend bool operator==(const Blank&, const Blank&) = default;
 };
 
+// What a chip slot reports about the chips it hosts (the control port's
+// "state" command shows it as "chips"). Never personal data: file contents
+// appear only as SHA-256 digests.
+struct ChipFileReport {
+  std::uint16_t fid = 0;
+  std::uint64_t size = 0;  // The file's current size in bytes.
+  std::string sha256;      // Lower-case hex digest of those bytes.
+};
+struct ChipCardReport {
+  std::string serial;       // Blank serial.
+  std::string chip_serial;  // The chip's 8-byte serial, upper-case hex.
+  std::string where;        // "printer" (inside), "hopper" or "reject_box".
+  bool at_station = false;  // Connected to the reader (or about to be).
+  bool linked = false;      // Its link to vpcd is up right now.
+  std::string lifecycle;    // e-ID: blank personalised locked; JMRTD: open locked.
+  std::vector<ChipFileReport> files;
+  std::string error;  // The last connect failure, "" when none.
+};
+struct ChipSlotReport {
+  std::string applet;  // "eid" | "jmrtd"
+  std::string vpcd;    // HOST:PORT of the reader's vpcd slot.
+  std::vector<ChipCardReport> cards;
+};
+
 // Seam for virtual chips: the model calls it when a card arrives at or leaves
-// the contact station (the move's end, seen by tick() or the next command).
-// The default does nothing. A later component connects a virtual chip per
-// blank to pcscd through vpcd here (docs/emulator.md, "Chip seam").
+// the contact station (the move's end, seen by tick() or the next command)
+// and when a card leaves the printer (after leaving any station). The default
+// does nothing; VpcdChipSlot (vpcd_chip_slot.hpp) connects a virtual chip per
+// blank to pcscd through vpcd (docs/emulator.md, "Virtual chips").
+// report() is called by the control port, under the same mutex as the rest.
 class ChipSlot {
  public:
   virtual ~ChipSlot() = default;
@@ -65,6 +91,13 @@ class ChipSlot {
   virtual void cardLeftContactStation(const Blank& blank) { (void)blank; }
   virtual void cardArrivedAtContactlessStation(const Blank& blank) { (void)blank; }
   virtual void cardLeftContactlessStation(const Blank& blank) { (void)blank; }
+  // The card went to the output hopper (rejected = false) or the reject box.
+  virtual void cardLeftPrinter(const Blank& blank, bool rejected) {
+    (void)blank;
+    (void)rejected;
+  }
+  // The chips hosted so far; nullopt when the slot hosts none.
+  virtual std::optional<ChipSlotReport> report() const { return std::nullopt; }
 };
 
 // One event for the append-only event log. Never carries card data.
@@ -211,6 +244,7 @@ class PrinterModel {
   bool hostErrorMode() const { return host_error_mode_; }
   std::int64_t busyUntil() const { return settle_ms_; }
   const ModelConfig& config() const { return config_; }
+  const ChipSlot& chipSlot() const { return chip_; }
 
  private:
   struct SideData {
