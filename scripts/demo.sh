@@ -3,9 +3,10 @@
 #   1. builds cardd and cardctl (dev preset),
 #   2. starts cardd with the demo config on a private socket and store,
 #   3. submits a batch of sample citizens through the API, as a frontend would,
-#   4. shows the queue, one job's history, a hold and a release, the event
-#      stream and the audit chain,
-#   5. stops cardd (SIGTERM, graceful drain) and tells you where to look.
+#   4. books a lot of blank cards into the ledger and loads two feeders,
+#   5. shows the queue, one job's history, a hold and a release, the event
+#      stream, a stock-take with a two-person destruction and the audit chain,
+#   6. stops cardd (SIGTERM, graceful drain) and tells you where to look.
 # Printers and chips are not wired in yet (see docs/architecture.md): the jobs
 # stay queued. Ctrl-C stops everything this script started.
 set -euo pipefail
@@ -47,6 +48,13 @@ done
 cardctl ping
 
 echo
+echo "==> a supervisor receives a lot of 500 blank cards; an operator loads two printers"
+cardctl stock receive L-2026-11 --supplier "PT Kartu Aman (sample)" --quantity 500 --serials BLK000001..BLK000500
+cardctl stock load P1 --quantity 100
+cardctl stock load P2 --quantity 100
+cardctl stock
+
+echo
 echo "==> a frontend submits $count enrolled citizens"
 python3 scripts/make-citizens.py "$work/jobs" "$count"
 for f in "$work"/jobs/*.json; do cardctl submit "$f"; done
@@ -69,6 +77,14 @@ cardctl job 3
 echo
 echo "==> the event stream (what a dashboard follows with: cardctl events --follow)"
 cardctl events --since 0 | tail -n 6
+echo
+echo "==> a stock-take finds 2 spoiled cards in P2's reject box; destroying them needs a witness"
+cardctl stock count --reason "reject box check" L-2026-11:spoiled=2
+cardctl stock destroy L-2026-11 --quantity 2 --note "shredded at the counter"
+cardctl stock pending
+echo "--> (a second person runs: cardctl stock witness 1; the same user is refused:)"
+cardctl stock witness 1 || true
+
 echo
 echo "==> the audit trail"
 cardctl audit verify
