@@ -465,7 +465,10 @@ TEST(DriverIntegration, CleaningWarningThenMandatoryThenClean) {
   auto mandatory = driver.status();
   ASSERT_TRUE(mandatory.ok());
   EXPECT_TRUE(hasReason(*mandatory, "cleaner-life-almost-over-error")) << reasonsText(*mandatory);
-  EXPECT_FALSE(driver.printAndEject(kFront()).ok());
+  auto refused = driver.printAndEject(kFront());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("run a cleaning cycle"), std::string::npos)
+      << refused.error().message;
   ASSERT_TRUE(driver.clean().ok());
   auto clean = driver.status();
   ASSERT_TRUE(clean.ok());

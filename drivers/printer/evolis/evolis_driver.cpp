@@ -40,6 +40,8 @@ std::string faultAdvice(DeviceFault fault) {
       return "the reject box is full; empty it";
     case DeviceFault::HeadTemp:
       return "the printhead is too hot; let the printer cool down";
+    case DeviceFault::NeedCleaning:
+      return "cleaning is mandatory before the next card; run a cleaning cycle";
   }
   return "the printer reported a fault";
 }

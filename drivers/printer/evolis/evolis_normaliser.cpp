@@ -45,6 +45,8 @@ void addFromFault(std::vector<StateReason>& out, DeviceFault fault) {
       return add(out, Condition::OutputAreaFull, Severity::Error);
     case DeviceFault::HeadTemp:
       return add(out, Condition::Other, Severity::Error, std::string(kHeadCoolingKeyword));
+    case DeviceFault::NeedCleaning:
+      return add(out, Condition::CleanerLifeAlmostOver, Severity::Error);
   }
 }
 

@@ -75,6 +75,7 @@ enum class DeviceFault {
   HopperFull,     // ERR HOPPER FULL
   RejectBoxFull,  // ERR REJECT BOX FULL
   HeadTemp,       // ERR HEAD TEMP: printhead too hot.
+  NeedCleaning,   // ERR NEED CLEANING: printing refused until the printer is cleaned.
 };
 
 // One status poll. Each field is empty when it was not read or its read

@@ -162,9 +162,9 @@ Result<CountOrRetry> expectRibbonRemaining(const Reply& reply) {
 namespace {
 
 constexpr DeviceFault kAllFaults[] = {
-    DeviceFault::Mechanical,  DeviceFault::RibbonEnded, DeviceFault::CoverOpen,
-    DeviceFault::FeederEmpty, DeviceFault::HopperFull,  DeviceFault::RejectBoxFull,
-    DeviceFault::HeadTemp,
+    DeviceFault::Mechanical,  DeviceFault::RibbonEnded,  DeviceFault::CoverOpen,
+    DeviceFault::FeederEmpty, DeviceFault::HopperFull,   DeviceFault::RejectBoxFull,
+    DeviceFault::HeadTemp,    DeviceFault::NeedCleaning,
 };
 
 bool parseHex32(std::string_view s, std::uint32_t& out) {
@@ -203,6 +203,8 @@ std::string_view deviceFaultText(DeviceFault fault) {
       return "REJECT BOX FULL";
     case DeviceFault::HeadTemp:
       return "HEAD TEMP";
+    case DeviceFault::NeedCleaning:
+      return "NEED CLEANING";
   }
   return "MECHANICAL";
 }

@@ -27,6 +27,7 @@ TEST(DeviceFaultTest, RecognisesEveryConditionCaseInsensitively) {
       {"ERR HOPPER FULL", DeviceFault::HopperFull},
       {"ERR REJECT BOX FULL", DeviceFault::RejectBoxFull},
       {"ERR HEAD TEMP", DeviceFault::HeadTemp},
+      {"ERR NEED CLEANING", DeviceFault::NeedCleaning},
   };
   for (const auto& [text, fault] : cases) {
     EXPECT_EQ(deviceFault(reply(text)), fault) << text;
@@ -35,7 +36,7 @@ TEST(DeviceFaultTest, RecognisesEveryConditionCaseInsensitively) {
 }
 
 TEST(DeviceFaultTest, OtherRepliesAreNotFaults) {
-  for (const char* text : {"OK", "ERR NEED CLEANING", "ERROR CDE", "ERROR PARAMETERS", "MECHANICAL",
+  for (const char* text : {"OK", "ERR NEED", "ERROR CDE", "ERROR PARAMETERS", "MECHANICAL",
                            "ERR  MECHANICAL", "ERR MECHANICALX"}) {
     EXPECT_EQ(deviceFault(reply(text)), std::nullopt) << text;
   }
@@ -76,6 +77,7 @@ TEST(NormaliserFaultTest, EachStickyFaultMapsToItsReason) {
       {DeviceFault::HopperFull, "output-area-full-error"},
       {DeviceFault::RejectBoxFull, "output-area-full-error"},
       {DeviceFault::HeadTemp, "cardd-head-cooling-error"},
+      {DeviceFault::NeedCleaning, "cleaner-life-almost-over-error"},
   };
   for (const auto& [fault, keyword] : cases) {
     EvolisReadings r;
