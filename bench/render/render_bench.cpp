@@ -8,7 +8,10 @@
 // wire bytes to compare against. See bench/README.md.
 //
 // usage: cardd-render-bench [--templates DIR] [--id ID] [--photo FILE]
-//                           [--cards N] [--warmup N] [--json] [--dump-dir DIR]
+//                           [--cards N] [--warmup N] [--threads 1|2] [--json]
+//                           [--dump-dir DIR]
+// --threads 2 (default): RenderContext renders and separates the back on its
+// own thread while the front is done on the main one; 1: all on one thread.
 
 #include <time.h>
 
@@ -111,15 +114,23 @@ evolis::PanelCode panelCode(PanelKind kind) {
   return evolis::PanelCode::Overlay;
 }
 
-// The print sequence of one card: Db for colour panels, Dbc for K and O.
-evolis::Bytes encodeCard(const PreparedCard& card, unsigned levels) {
-  std::vector<evolis::Command> cmds;
-  cmds.push_back(evolis::setErrorMode(evolis::ErrorMode::Host));
-  cmds.push_back(evolis::setRibbon(evolis::Ribbon::Ymcko));
-  cmds.push_back(evolis::startSequence());
+// The print sequence of one card, Db for colour panels and Dbc for K and O,
+// encoded command by command into `wire` (what EvolisDriver does: it encodes
+// each command and writes it to the transport; `wire` stands for the
+// transport and keeps its capacity from card to card).
+void encodeCard(const PreparedCard& card, unsigned levels, evolis::Bytes& wire) {
+  wire.clear();
+  auto send = [&](const evolis::Command& cmd) {
+    auto bytes = evolis::encode(cmd);
+    if (!bytes) die(bytes.error().message);
+    wire.insert(wire.end(), bytes->begin(), bytes->end());
+  };
+  send(evolis::setErrorMode(evolis::ErrorMode::Host));
+  send(evolis::setRibbon(evolis::Ribbon::Ymcko));
+  send(evolis::startSequence());
   for (const auto* set : {&card.front, &card.back}) {
     if (set->empty()) continue;
-    cmds.push_back(set == &card.front ? evolis::frontSide() : evolis::backSide());
+    send(set == &card.front ? evolis::frontSide() : evolis::backSide());
     for (const auto& p : set->panels) {
       const bool mono = p.kind == PanelKind::Black || p.kind == PanelKind::Overlay;
       auto packed = evolis::packPanel(p.density, mono ? 2 : levels);
@@ -129,18 +140,15 @@ evolis::Bytes encodeCard(const PreparedCard& card, unsigned levels) {
         if (!dbc) die(dbc.error().message);
         auto cmd = evolis::downloadCompressed(panelCode(p.kind), std::move(*dbc));
         if (!cmd) die(cmd.error().message);
-        cmds.push_back(std::move(*cmd));
+        send(*cmd);
       } else {
         auto cmd = evolis::downloadBitmap(panelCode(p.kind), levels, std::move(*packed));
         if (!cmd) die(cmd.error().message);
-        cmds.push_back(std::move(*cmd));
+        send(*cmd);
       }
     }
   }
-  cmds.push_back(evolis::endSequence());
-  auto bytes = evolis::encodeAll(cmds);
-  if (!bytes) die(bytes.error().message);
-  return std::move(*bytes);
+  send(evolis::endSequence());
 }
 
 struct Stats {
@@ -166,7 +174,7 @@ int main(int argc, char** argv) {
   std::string id = "ektp-specimen";
   std::string photo = std::string(CARDD_SOURCE_DIR) + "/tests/render/data/photo.jpg";
   std::string dump_dir;
-  int cards = 100, warmup = 3;
+  int cards = 100, warmup = 3, threads = 2;
   bool json = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -184,6 +192,8 @@ int main(int argc, char** argv) {
       cards = std::atoi(next().c_str());
     } else if (a == "--warmup") {
       warmup = std::atoi(next().c_str());
+    } else if (a == "--threads") {
+      threads = std::atoi(next().c_str());
     } else if (a == "--json") {
       json = true;
     } else if (a == "--dump-dir") {
@@ -195,12 +205,22 @@ int main(int argc, char** argv) {
     }
   }
   if (cards < 1 || warmup < 0) die("--cards must be >= 1 and --warmup >= 0");
+  if (threads != 1 && threads != 2) die("--threads must be 1 or 2");
 
   auto tmpl = render::CardTemplate::load(templates, id);
   if (!tmpl) die(tmpl.error().message);
   const CardSubject subject = benchSubject(photo);
 
-  // The first card pays for fontconfig and font loading: reported apart.
+  // What the daemon's print worker does: one RenderContext and one
+  // PreparedCard reused card after card, warmed up at start-up (warmUp():
+  // fonts, librsvg, static colour passes). The warm-up and the first --warmup
+  // cards are reported apart and not counted.
+  render::RenderContext ctx(threads == 2);
+  PreparedCard card;
+  evolis::Bytes wire;
+  const auto w0 = Clock::now();
+  if (auto st = ctx.warmUp(*tmpl); !st) die(st.error().message);
+  const double warmup_ms = std::chrono::duration<double, std::milli>(Clock::now() - w0).count();
   std::vector<double> render_ms, separate_ms, encode_ms, total_ms;
   std::vector<double> render_cpu, separate_cpu, encode_cpu, total_cpu;
   double first_ms = 0;
@@ -209,15 +229,13 @@ int main(int argc, char** argv) {
   for (int i = 0; i < warmup + cards; ++i) {
     const double c0 = cpuMs();
     const auto t0 = Clock::now();
-    auto layers = render::renderCard(*tmpl, subject);
-    if (!layers) die(layers.error().message);
+    if (auto st = ctx.render(*tmpl, subject); !st) die(st.error().message);
     const double c1 = cpuMs();
     const auto t1 = Clock::now();
-    auto card = render::separate(*tmpl, *layers);
-    if (!card) die(card.error().message);
+    if (auto st = ctx.separate(*tmpl, card); !st) die(st.error().message);
     const double c2 = cpuMs();
     const auto t2 = Clock::now();
-    evolis::Bytes wire = encodeCard(*card, tmpl->colour_levels);
+    encodeCard(card, tmpl->colour_levels, wire);
     const double c3 = cpuMs();
     const auto t3 = Clock::now();
     auto ms = [](Clock::time_point a, Clock::time_point b) {
@@ -235,7 +253,7 @@ int main(int argc, char** argv) {
       total_cpu.push_back(c3 - c0);
     }
     wire_bytes = wire.size();
-    if (i + 1 == warmup + cards) last_wire = std::move(wire);
+    if (i + 1 == warmup + cards) last_wire = wire;
   }
 
   if (!dump_dir.empty()) {
@@ -268,17 +286,21 @@ int main(int argc, char** argv) {
               tc = stats(total_cpu);
   if (json) {
     std::printf(
-        "{\"tool\":\"cardd-render-bench\",\"template\":\"%s\",\"cards\":%d,\"warmup\":%d,"
-        "\"first_card_ms\":%.3f,\"ms_per_card\":%.3f,\"median_ms\":%.3f,\"min_ms\":%.3f,"
+        "{\"tool\":\"cardd-render-bench\",\"template\":\"%s\",\"threads\":%d,\"cards\":%d,"
+        "\"warmup\":%d,"
+        "\"warmup_call_ms\":%.3f,\"first_card_ms\":%.3f,\"ms_per_card\":%.3f,\"median_ms\":%.3f,"
+        "\"min_ms\":%.3f,"
         "\"max_ms\":%.3f,\"render_ms\":%.3f,\"separate_ms\":%.3f,\"encode_ms\":%.3f,"
         "\"cpu_ms_per_card\":%.3f,\"cpu_median_ms\":%.3f,\"cpu_min_ms\":%.3f,"
         "\"render_cpu_ms\":%.3f,\"separate_cpu_ms\":%.3f,\"encode_cpu_ms\":%.3f,"
         "\"wire_bytes\":%zu}\n",
-        id.c_str(), cards, warmup, first_ms, t.mean, t.median, t.min, t.max, r.mean, s.mean, e.mean,
-        tc.mean, tc.median, tc.min, rc.mean, sc.mean, ec.mean, wire_bytes);
+        id.c_str(), threads, cards, warmup, warmup_ms, first_ms, t.mean, t.median, t.min, t.max,
+        r.mean, s.mean, e.mean, tc.mean, tc.median, tc.min, rc.mean, sc.mean, ec.mean, wire_bytes);
   } else {
-    std::printf("template %s, %d cards after %d warm-up (first card %.1f ms)\n", id.c_str(), cards,
-                warmup, first_ms);
+    std::printf(
+        "template %s, %d thread(s), %d cards after warmUp() (%.1f ms) and %d warm-up cards "
+        "(first %.1f ms)\n",
+        id.c_str(), threads, cards, warmup_ms, warmup, first_ms);
     std::printf("  %-26s %8s %8s %8s %9s %8s\n", "stage (ms/card)", "mean", "median", "min",
                 "cpu mean", "cpu min");
     auto row = [](const char* name, const Stats& w, const Stats& c) {

@@ -4,10 +4,16 @@
 #include <librsvg/rsvg.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "core/base64.hpp"
 #include "render/svg_fill.hpp"
@@ -144,37 +150,100 @@ Status renderWith(const std::string& svg, std::string_view css, const CardTempla
   return renderPass(handle->get(), pixels, side.file);
 }
 
-Result<SideLayers> renderSide(const CardTemplate& tmpl, const SideTemplate& side,
-                              const CardSubject& subject, const std::string& photo_uri) {
-  auto svg = fillSvg(side.pieces, subject.fields, photo_uri);
+// A side's colour pass, or its static leading elements, rendered once
+// (SideTemplate::colourPassIsStatic(), colourStaticPrefix()); `key` is the
+// side's compiled text, so a changed or reloaded template never reuses a
+// stale image.
+struct StaticColour {
+  std::string key;
+  std::vector<std::uint32_t> pixels;
+};
+
+std::string staticKey(const SideTemplate& side) {
+  std::string key = side.file;
+  for (const auto& p : side.pieces) {
+    key += static_cast<char>('0' + static_cast<int>(p.kind));
+    if (p.kind == SvgPiece::Kind::Literal) key += p.text;
+  }
+  return key;
+}
+
+// A user stylesheet rule hiding the top-level elements that `nth` (an
+// :nth-child argument) selects, except those that draw nothing themselves but
+// are referenced (styles, gradients, clip paths...): hiding those could change
+// what the visible elements look like.
+std::string hideTopLevel(const std::string& nth) {
+  return " :root > :nth-child(" + nth +
+         "):not(style):not(defs):not(linearGradient):not(radialGradient):not(pattern)"
+         ":not(clipPath):not(mask):not(filter):not(symbol):not(marker) "
+         "{ display: none !important; }";
+}
+
+// Renders one side into `out`, reusing its buffers and `scratch` (assign() on
+// a vector of the right size writes in place: no allocation, no page faults).
+// With `cache`, a static colour pass is rendered once and then copied.
+Status renderSide(const CardTemplate& tmpl, const SideTemplate& side,
+                  const std::map<std::string, std::string>& fields, const std::string& photo_uri,
+                  SideLayers& out, std::vector<std::uint32_t>& scratch, StaticColour* cache) {
+  auto svg = fillSvg(side.pieces, fields, photo_uri);
   if (!svg) return std::move(svg).error();
 
-  SideLayers out;
   out.present = true;
-  std::vector<std::uint32_t> scratch;
+  bool have_scratch = false;
   if (side.hasColour()) {
-    out.colour.assign(kCardPixels, 0xFFFFFFFFu);
-    if (auto st = renderWith(*svg, kColourPassCss, tmpl, side, out.colour.data()); !st) {
-      return std::move(st).error();
+    // The colour pass from the cache: whole when nothing in it depends on the
+    // subject, else its static leading elements, with the rest drawn on top
+    // (the same drawing operations in the same order as one render).
+    const bool whole = side.colourPassIsStatic();
+    const int prefix = whole ? 0 : side.colourStaticPrefix();
+    if (cache != nullptr && (whole || prefix > 0)) {
+      std::string key = std::to_string(prefix) + '\n' + staticKey(side);
+      if (cache->key != key || cache->pixels.size() != kCardPixels) {
+        cache->key.clear();
+        cache->pixels.assign(kCardPixels, 0xFFFFFFFFu);
+        const std::string css =
+            whole ? std::string(kColourPassCss)
+                  : std::string(kColourPassCss) + hideTopLevel("n+" + std::to_string(prefix + 1));
+        if (auto st = renderWith(*svg, css, tmpl, side, cache->pixels.data()); !st) {
+          return std::move(st).error();
+        }
+        cache->key = std::move(key);
+      }
+      out.colour = cache->pixels;
+      if (!whole) {
+        const std::string css =
+            std::string(kColourPassCss) + hideTopLevel("-n+" + std::to_string(prefix));
+        if (auto st = renderWith(*svg, css, tmpl, side, out.colour.data()); !st) {
+          return std::move(st).error();
+        }
+      }
+    } else {
+      out.colour.assign(kCardPixels, 0xFFFFFFFFu);
+      if (auto st = renderWith(*svg, kColourPassCss, tmpl, side, out.colour.data()); !st) {
+        return std::move(st).error();
+      }
     }
     if (side.hasResin()) {
       scratch.assign(kCardPixels, 0u);
       if (auto st = renderWith(*svg, kResinPassCss, tmpl, side, scratch.data()); !st) {
         return std::move(st).error();
       }
+      have_scratch = true;
     }
   } else {
     // K-only side: everything prints in resin, by darkness on white.
+    out.colour.clear();
     scratch.assign(kCardPixels, 0xFFFFFFFFu);
     if (auto st = renderWith(*svg, "", tmpl, side, scratch.data()); !st) {
       return std::move(st).error();
     }
+    have_scratch = true;
   }
-  if (!scratch.empty()) {
-    out.resin.resize(kCardPixels);
+  out.resin.resize(kCardPixels);
+  if (have_scratch) {
     std::transform(scratch.begin(), scratch.end(), out.resin.begin(), darkness);
   } else {
-    out.resin.assign(kCardPixels, 0);
+    std::fill(out.resin.begin(), out.resin.end(), std::uint8_t{0});
   }
   if (side.hasOverlay()) {
     out.overlay.assign(kCardPixels, 255);
@@ -191,23 +260,40 @@ Result<SideLayers> renderSide(const CardTemplate& tmpl, const SideTemplate& side
                     x1 - x0, std::uint8_t{0});
       }
     }
+  } else {
+    out.overlay.clear();
   }
-  return out;
+  return Ok{};
 }
 
-drivers::Panel emptyPanel(drivers::PanelKind kind, bool used) {
+// A panel of `kind`, taking the buffer of a panel in `old` (the previous
+// card's) when there is one, so a reused PreparedCard allocates nothing.
+drivers::Panel takePanel(std::vector<drivers::Panel>& old, drivers::PanelKind kind, bool used) {
   drivers::Panel p;
   p.kind = kind;
   p.pixels_per_line = kCardHeightPx;
   p.lines = kCardWidthPx;
-  if (used) p.density.resize(kCardPixels);
+  if (!used) return p;
+  for (auto& o : old) {
+    if (o.kind == kind && o.density.capacity() >= kCardPixels) {
+      p.density = std::move(o.density);
+      break;
+    }
+  }
+  p.density.resize(kCardPixels);  // every pixel is written by separateTiles()
   return p;
+}
+
+// Stores `word` at `p`, its low byte first.
+inline void store8(std::uint8_t* p, std::uint64_t word) {
+  if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
+  std::memcpy(p, &word, sizeof word);
 }
 
 // Fills the panels of one side from its layers. Tiles of 64 x 64 pixels keep
 // the strided reads of the rotation in L1; inside a tile each scan line is
-// written contiguously. The side's layout is a template parameter so the
-// inner loop has no branches on it.
+// written contiguously, 8 bytes at a time (kCardHeightPx is a multiple of 8). The side's layout is
+// a template parameter so the inner loop has no branches on it.
 template <bool kColour, bool kOverlay>
 void separateTiles(const SideLayers& layers, bool knockout, drivers::Panel& y, drivers::Panel& m,
                    drivers::Panel& c, drivers::Panel& k, drivers::Panel& o) {
@@ -222,39 +308,55 @@ void separateTiles(const SideLayers& layers, bool knockout, drivers::Panel& y, d
   std::uint8_t* __restrict pk = k.density.data();
   std::uint8_t* __restrict po = kOverlay ? o.density.data() : nullptr;
   constexpr std::uint32_t kTile = 64;
+  static_assert(kTile % 8 == 0 && kCardHeightPx % 8 == 0, "rows are stored 8 at a time");
   for (std::uint32_t y0 = 0; y0 < kCardHeightPx; y0 += kTile) {
     const std::uint32_t y1 = std::min(kCardHeightPx, y0 + kTile);
     for (std::uint32_t x0 = 0; x0 < kCardWidthPx; x0 += kTile) {
       const std::uint32_t x1 = std::min(kCardWidthPx, x0 + kTile);
       for (std::uint32_t x = x0; x < x1; ++x) {
-        for (std::uint32_t row = y0; row < y1; ++row) {
-          const std::size_t src = std::size_t{row} * kCardWidthPx + x;
-          const std::size_t dst = scanIndex(x, row);
-          const std::uint8_t kd = resin[src];
-          pk[dst] = kd;
-          if constexpr (kColour) {
-            const std::uint32_t px = colour[src];
-            const bool knock = knockout && kd >= 128;
-            py[dst] = knock ? 0 : static_cast<std::uint8_t>(255 - (px & 0xFF));
-            pm[dst] = knock ? 0 : static_cast<std::uint8_t>(255 - ((px >> 8) & 0xFF));
-            pc[dst] = knock ? 0 : static_cast<std::uint8_t>(255 - ((px >> 16) & 0xFF));
+        // 8 rows at a time: they are 8 consecutive bytes of scan line x (row
+        // y0 + 7 first), gathered in a word per panel and stored at once.
+        for (std::uint32_t row = y0; row < y1; row += 8) {
+          std::uint64_t wy = 0, wm = 0, wc = 0, wk = 0, wo = 0;
+          for (std::uint32_t r = row; r < row + 8; ++r) {
+            const std::size_t src = std::size_t{r} * kCardWidthPx + x;
+            const std::uint8_t kd = resin[src];
+            wk = (wk << 8) | kd;
+            if constexpr (kColour) {
+              const std::uint32_t px = colour[src];
+              const std::uint32_t keep = knockout && kd >= 128 ? 0u : 0xFFu;
+              wy = (wy << 8) | ((255 - (px & 0xFF)) & keep);
+              wm = (wm << 8) | ((255 - ((px >> 8) & 0xFF)) & keep);
+              wc = (wc << 8) | ((255 - ((px >> 16) & 0xFF)) & keep);
+            }
+            if constexpr (kOverlay) wo = (wo << 8) | overlay[src];
           }
-          if constexpr (kOverlay) po[dst] = overlay[src];
+          // The word's low byte is row + 7, the first of the 8 in the line.
+          const std::size_t dst = scanIndex(x, row + 7);
+          store8(pk + dst, wk);
+          if constexpr (kColour) {
+            store8(py + dst, wy);
+            store8(pm + dst, wm);
+            store8(pc + dst, wc);
+          }
+          if constexpr (kOverlay) store8(po + dst, wo);
         }
       }
     }
   }
 }
 
-drivers::PanelSet separateSide(const CardTemplate& tmpl, const SideTemplate& side,
-                               const SideLayers& layers) {
+void separateSide(const CardTemplate& tmpl, const SideTemplate& side, const SideLayers& layers,
+                  drivers::PanelSet& set) {
   using drivers::PanelKind;
   const bool colour = side.hasColour() && layers.colour.size() == kCardPixels;
   const bool overlay = side.hasOverlay() && layers.overlay.size() == kCardPixels;
-  drivers::Panel y = emptyPanel(PanelKind::Yellow, colour),
-                 m = emptyPanel(PanelKind::Magenta, colour),
-                 c = emptyPanel(PanelKind::Cyan, colour), k = emptyPanel(PanelKind::Black, true),
-                 o = emptyPanel(PanelKind::Overlay, overlay);
+  std::vector<drivers::Panel> old = std::move(set.panels);
+  drivers::Panel y = takePanel(old, PanelKind::Yellow, colour),
+                 m = takePanel(old, PanelKind::Magenta, colour),
+                 c = takePanel(old, PanelKind::Cyan, colour),
+                 k = takePanel(old, PanelKind::Black, true),
+                 o = takePanel(old, PanelKind::Overlay, overlay);
   if (colour && overlay) {
     separateTiles<true, true>(layers, tmpl.knockout, y, m, c, k, o);
   } else if (colour) {
@@ -264,7 +366,8 @@ drivers::PanelSet separateSide(const CardTemplate& tmpl, const SideTemplate& sid
   } else {
     separateTiles<false, false>(layers, tmpl.knockout, y, m, c, k, o);
   }
-  drivers::PanelSet set;
+  old.clear();
+  set.panels = std::move(old);  // keeps the vector's own capacity
   if (colour) {
     set.panels.push_back(std::move(y));
     set.panels.push_back(std::move(m));
@@ -272,7 +375,20 @@ drivers::PanelSet separateSide(const CardTemplate& tmpl, const SideTemplate& sid
   }
   if (side.hasResin()) set.panels.push_back(std::move(k));
   if (overlay) set.panels.push_back(std::move(o));
-  return set;
+}
+
+Status separateOne(const CardTemplate& tmpl, Side s, const SideLayers& l, drivers::PanelSet& set) {
+  const SideTemplate& side = tmpl.side(s);
+  if (!side.present) {
+    set.panels.clear();
+    return Ok{};
+  }
+  if (!l.present || l.resin.size() != kCardPixels) {
+    return Error(ErrorCode::InvalidArgument,
+                 std::string("render: the ") + sideName(s) + " side was not rendered");
+  }
+  separateSide(tmpl, side, l, set);
+  return Ok{};
 }
 
 cairo_status_t appendPng(void* closure, const unsigned char* data, unsigned int length) {
@@ -282,6 +398,64 @@ cairo_status_t appendPng(void* closure, const unsigned char* data, unsigned int 
 }
 
 }  // namespace
+
+struct RenderContext::StaticColourCache {
+  StaticColour entry;
+};
+
+// The thread that renders and separates the back while the caller does the
+// front. It lives as long as the context, so its fonts (pango keeps a font
+// map per thread) load once. One job at a time: run() then wait().
+class RenderContext::SideWorker {
+ public:
+  SideWorker() : thread_([this] { loop(); }) {}
+  ~SideWorker() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void run(std::function<Status()> job) {
+    {
+      std::lock_guard lock(mutex_);
+      job_ = std::move(job);
+      result_.reset();
+    }
+    cv_.notify_all();
+  }
+  Status wait() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return result_.has_value(); });
+    Status st = std::move(*result_);
+    result_.reset();
+    return st;
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      cv_.wait(lock, [&] { return stop_ || job_ != nullptr; });
+      if (job_ == nullptr) return;  // stop_ and nothing left to do
+      auto job = std::move(job_);
+      job_ = nullptr;
+      lock.unlock();
+      Status st = job();
+      lock.lock();
+      result_ = std::move(st);
+      cv_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::function<Status()> job_;
+  std::optional<Status> result_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after the members it uses exist
+};
 
 Status checkSubject(const CardTemplate& tmpl, const CardSubject& subject) {
   const bool has_slot = tmpl.front.has_photo || tmpl.back.has_photo;
@@ -329,32 +503,124 @@ Result<std::string> filledSvg(const CardTemplate& tmpl, const CardSubject& subje
 }
 
 Result<CardLayers> renderCard(const CardTemplate& tmpl, const CardSubject& subject) {
-  if (auto st = checkSubject(tmpl, subject); !st) return std::move(st).error();
-  const std::string photo = photoUri(subject);
-  CardLayers out;
-  for (const Side s : {Side::Front, Side::Back}) {
-    const SideTemplate& side = tmpl.side(s);
-    if (!side.present) continue;
-    auto layers = renderSide(tmpl, side, subject, photo);
-    if (!layers) return std::move(layers).error();
-    (s == Side::Front ? out.front : out.back) = std::move(*layers);
-  }
-  return out;
+  RenderContext ctx(false);  // a new thread would load its fonts again
+  ctx.use_caches_ = false;   // the reference: every pass rendered whole
+  if (auto st = ctx.render(tmpl, subject); !st) return std::move(st).error();
+  return std::move(ctx.layers_);
 }
+
+Status RenderContext::render(const CardTemplate& tmpl, const CardSubject& subject) {
+  // Until this card is rendered, neither side is usable (separateInto()
+  // refuses a side that is not present).
+  layers_.front.present = layers_.back.present = false;
+  if (auto st = checkSubject(tmpl, subject); !st) return st;
+  return renderFields(tmpl, subject.fields, photoUri(subject));
+}
+
+Status RenderContext::renderFields(const CardTemplate& tmpl,
+                                   const std::map<std::string, std::string>& fields,
+                                   const std::string& photo_uri) {
+  layers_.front.present = layers_.back.present = false;
+  if (!static_front_) static_front_ = std::make_unique<StaticColourCache>();
+  if (!static_back_) static_back_ = std::make_unique<StaticColourCache>();
+  auto side = [&](Side s, std::vector<std::uint32_t>& scratch) -> Status {
+    const SideTemplate& t = tmpl.side(s);
+    SideLayers& out = s == Side::Front ? layers_.front : layers_.back;
+    if (!t.present) {
+      out = SideLayers{};
+      return Ok{};
+    }
+    auto& cache = s == Side::Front ? static_front_ : static_back_;
+    Status st =
+        renderSide(tmpl, t, fields, photo_uri, out, scratch, use_caches_ ? &cache->entry : nullptr);
+    if (!st) out.present = false;
+    return st;
+  };
+  return bothSides([&] { return side(Side::Front, scratch_); },
+                   [&] { return side(Side::Back, scratch_back_); });
+}
+
+Status RenderContext::bothSides(const std::function<Status()>& front,
+                                const std::function<Status()>& back) {
+  if (!parallel_) {
+    if (auto st = front(); !st) return st;
+    return back();
+  }
+  if (!worker_) worker_ = std::make_unique<SideWorker>();
+  worker_->run(back);
+  Status f = front();
+  Status b = worker_->wait();
+  if (!f) return f;
+  return b;
+}
+
+Status RenderContext::separate(const CardTemplate& tmpl, drivers::PreparedCard& card) {
+  return bothSides([&] { return separateOne(tmpl, Side::Front, layers_.front, card.front); },
+                   [&] { return separateOne(tmpl, Side::Back, layers_.back, card.back); });
+}
+
+Status RenderContext::warmUp(const CardTemplate& tmpl) {
+  // Every field the template prints, with letters and digits in the fonts the
+  // template uses, and a grey 8 x 8 JPEG in the photo slot (the first JPEG
+  // loads gdk-pixbuf's decoder).
+  static constexpr std::string_view kGreyJpeg =
+      "data:image/jpeg;base64,"
+      "/9j/4AAQSkZJRgABAQAAAQABAAD/"
+      "2wBDABALDA4MChAODQ4SERATGCgaGBYWGDEjJR0oOjM9PDkzODdASFxOQERXRTc4UG1RV19iZ2hnPk1xeXBkeFxlZ2P/"
+      "2wBDARESEhgVGC8aGi9jQjhCY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2P/"
+      "wAARCAAIAAgDASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/"
+      "8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoK"
+      "So0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKzt"
+      "LW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/"
+      "8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/"
+      "8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJ"
+      "ygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqs"
+      "rO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/"
+      "9oADAMBAAIRAxEAPwAooooA/9k=";
+  std::map<std::string, std::string> fields;
+  for (const Side s : {Side::Front, Side::Back}) {
+    for (const auto& f : tmpl.side(s).fields) fields[f] = "Warm-up 0123456789";
+  }
+  Status st = renderFields(tmpl, fields, std::string(kGreyJpeg));
+  layers_.front.present = layers_.back.present = false;  // not a card to print
+  return st;
+}
+
+void RenderContext::trim() {
+  layers_ = CardLayers{};
+  std::vector<std::uint32_t>().swap(scratch_);
+  std::vector<std::uint32_t>().swap(scratch_back_);
+  static_front_.reset();
+  static_back_.reset();
+}
+
+std::size_t RenderContext::bytesHeld() const {
+  auto side = [](const SideLayers& l) {
+    return l.colour.capacity() * 4 + l.resin.capacity() + l.overlay.capacity();
+  };
+  std::size_t n = side(layers_.front) + side(layers_.back) +
+                  (scratch_.capacity() + scratch_back_.capacity()) * 4;
+  for (const auto* c : {static_front_.get(), static_back_.get()}) {
+    if (c != nullptr) n += c->entry.pixels.capacity() * 4;
+  }
+  return n;
+}
+
+RenderContext::RenderContext(bool parallel_sides) : parallel_(parallel_sides) {}
+RenderContext::~RenderContext() = default;
+RenderContext::RenderContext(RenderContext&&) noexcept = default;
+RenderContext& RenderContext::operator=(RenderContext&&) noexcept = default;
 
 Result<drivers::PreparedCard> separate(const CardTemplate& tmpl, const CardLayers& layers) {
   drivers::PreparedCard card;
-  for (const Side s : {Side::Front, Side::Back}) {
-    const SideTemplate& side = tmpl.side(s);
-    const SideLayers& l = s == Side::Front ? layers.front : layers.back;
-    if (!side.present) continue;
-    if (!l.present || l.resin.size() != kCardPixels) {
-      return Error(ErrorCode::InvalidArgument,
-                   std::string("render: the ") + sideName(s) + " side was not rendered");
-    }
-    (s == Side::Front ? card.front : card.back) = separateSide(tmpl, side, l);
-  }
+  if (auto st = separateInto(tmpl, layers, card); !st) return std::move(st).error();
   return card;
+}
+
+Status separateInto(const CardTemplate& tmpl, const CardLayers& layers,
+                    drivers::PreparedCard& card) {
+  if (auto st = separateOne(tmpl, Side::Front, layers.front, card.front); !st) return st;
+  return separateOne(tmpl, Side::Back, layers.back, card.back);
 }
 
 std::vector<std::uint32_t> previewPixels(const CardTemplate& tmpl, const SideLayers& layers) {
@@ -377,9 +643,14 @@ Result<std::vector<std::uint8_t>> renderPreviewPng(const CardTemplate& tmpl,
                  "template '" + tmpl.id + "' has no " + sideName(side) + " side");
   }
   if (auto st = checkSubject(tmpl, subject); !st) return std::move(st).error();
-  auto layers = renderSide(tmpl, tmpl.side(side), subject, photoUri(subject));
-  if (!layers) return std::move(layers).error();
-  std::vector<std::uint32_t> px = previewPixels(tmpl, *layers);
+  SideLayers layers;
+  std::vector<std::uint32_t> scratch;
+  if (auto st = renderSide(tmpl, tmpl.side(side), subject.fields, photoUri(subject), layers,
+                           scratch, nullptr);
+      !st) {
+    return std::move(st).error();
+  }
+  std::vector<std::uint32_t> px = previewPixels(tmpl, layers);
   cairo_surface_t* surface = cairo_image_surface_create_for_data(
       reinterpret_cast<unsigned char*>(px.data()), CAIRO_FORMAT_RGB24,
       static_cast<int>(kCardWidthPx), static_cast<int>(kCardHeightPx), kStride);

@@ -24,11 +24,21 @@
 // the printer flips); toScanOrder() is the one place to change.
 //
 // Threading: every function is safe to call from several threads at once with
-// different outputs (librsvg handles and cairo surfaces are per call).
-// Personal data: errors name fields and sizes, never values.
+// different outputs (librsvg handles and cairo surfaces are per call). A
+// RenderContext belongs to one thread at a time.
+//
+// Memory and speed (bench/render/README.md): a card with two YMCKO sides
+// needs ~8 MB of layers, ~5 MB of scratch surfaces and ~7 MB of panels. renderCard() and separate()
+// allocate them afresh for every card, and fresh pages cost a page fault each; the daemon's print
+// worker keeps one RenderContext and one PreparedCard and reuses them (render(), separateInto()),
+// then calls trim() when its queue runs empty. Personal data: errors name fields and sizes, never
+// values.
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,13 +89,79 @@ Status checkSubject(const CardTemplate& tmpl, const CardSubject& subject);
 // debugging and tests. Runs checkSubject() first.
 Result<std::string> filledSvg(const CardTemplate& tmpl, const CardSubject& subject, Side side);
 
-// Renders both sides (the back only when the template has one).
+// Renders both sides (the back only when the template has one), every pass
+// whole (no cached static layers): the reference RenderContext must match.
 Result<CardLayers> renderCard(const CardTemplate& tmpl, const CardSubject& subject);
+
+// Renders cards one after another into buffers it keeps: layers() (~8 MB
+// for two YMCKO sides) plus a scratch surface per side (2.6 MB each) and, for
+// each colour side, its static part rendered once: the whole colour pass when
+// it shows nothing of the subject (SideTemplate::colourPassIsStatic()), else
+// its leading static elements (colourStaticPrefix()), with the rest drawn on
+// a copy per card; 2.6 MB per side, re-rendered when the side's compiled text
+// changes. The result is byte for byte that of renderCard(). Nothing grows with the number of
+// cards: at most ~19 MB, released by trim(). Fonts load on the first render of each thread (0.5-1
+// s): warmUp() pays that at start-up.
+//
+// With parallel_sides (the default) the back is rendered and separated on a
+// thread the context owns (started on first use, joined by the destructor)
+// while the calling thread does the front: less wall time per card when a
+// second core is free, the same CPU time. Without it, everything runs on the caller.
+// A context is used by one thread at a time; it is not copyable.
+class RenderContext {
+ public:
+  explicit RenderContext(bool parallel_sides = true);
+  ~RenderContext();
+  RenderContext(RenderContext&&) noexcept;
+  RenderContext& operator=(RenderContext&&) noexcept;
+
+  // Same checks and errors as renderCard(); on success layers() holds the
+  // card until the next render() or trim(). On failure neither side is
+  // usable (separate() and separateInto() refuse them).
+  Status render(const CardTemplate& tmpl, const CardSubject& subject);
+  const CardLayers& layers() const { return layers_; }
+
+  // separateInto(tmpl, layers(), card), the two sides at once when
+  // parallel_sides.
+  Status separate(const CardTemplate& tmpl, drivers::PreparedCard& card);
+
+  // Renders `tmpl` once with stand-in values for every field and no photo,
+  // so that fonts (on both threads), librsvg and the static colour passes are
+  // loaded before the first real card. Call it on the thread that will render.
+  Status warmUp(const CardTemplate& tmpl);
+
+  // Releases every buffer (the next render() allocates them again). The
+  // back-side thread stays, with its fonts.
+  void trim();
+  // Bytes of buffers held now (for the daemon's memory report).
+  std::size_t bytesHeld() const;
+
+ private:
+  friend Result<CardLayers> renderCard(const CardTemplate&, const CardSubject&);
+  struct StaticColourCache;
+  class SideWorker;
+  Status renderFields(const CardTemplate& tmpl, const std::map<std::string, std::string>& fields,
+                      const std::string& photo_uri);
+  Status bothSides(const std::function<Status()>& front, const std::function<Status()>& back);
+
+  bool parallel_ = true;
+  bool use_caches_ = true;
+  CardLayers layers_;
+  std::vector<std::uint32_t> scratch_, scratch_back_;
+  std::unique_ptr<StaticColourCache> static_front_, static_back_;
+  std::unique_ptr<SideWorker> worker_;
+};
 
 // Separates rendered layers into the panels of each side, in scan order and
 // the ribbon's panel order (Y, M, C, K, O; only those the side's `panels`
 // lists). The colour levels for the codec are tmpl.colour_levels.
 Result<drivers::PreparedCard> separate(const CardTemplate& tmpl, const CardLayers& layers);
+
+// Same as separate(), into `card`: the density buffers `card` already holds
+// (from the previous card) are reused, so separating allocates nothing. On
+// failure `card` is unspecified.
+Status separateInto(const CardTemplate& tmpl, const CardLayers& layers,
+                    drivers::PreparedCard& card);
 
 // What a side will look like printed (from the same panels: colour, then K
 // dots as black), as PNG bytes, landscape 1016 x 648. NotFound for a side the

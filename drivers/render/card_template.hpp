@@ -16,8 +16,10 @@
 // id and the file), NotFound when the template folder does not exist. Messages
 // name fields and files, never values.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,13 @@ struct SvgPiece {
   std::vector<SvgPiece> content;
   char ecc = 'M';
   double x = 0, y = 0, width = 0, height = 0;
+  // Field, Photo, Qr: inside a top-level resin element, so only the resin
+  // pass shows it (the colour pass hides it; card_renderer.hpp).
+  bool in_resin = false;
+  // Field, Photo, Qr: the position of its top-level element among the
+  // element children of <svg> (1-based, as :nth-child counts); 0 when it is
+  // not inside one.
+  int top_element = 0;
 };
 
 struct SideTemplate {
@@ -70,6 +79,31 @@ struct SideTemplate {
   bool hasColour() const { return panels.find('y') != std::string::npos; }
   bool hasResin() const { return panels.find('k') != std::string::npos; }
   bool hasOverlay() const { return panels.find('o') != std::string::npos; }
+  // The number of leading top-level elements whose colour pass shows nothing
+  // of the subject (before the first element with a field, photo or QR code
+  // that is not resin): RenderContext renders them once and draws only the
+  // rest per card. 0 when the side has <use> or <textPath> (a hidden element
+  // may be what they draw). colourPassIsStatic(): nothing in the colour pass depends on
+  // the subject, so the whole pass is rendered once.
+  int colourStaticPrefix() const {
+    int first_dynamic = std::numeric_limits<int>::max();
+    for (const auto& p : pieces) {
+      if (p.kind == SvgPiece::Kind::Literal) {
+        if (p.text.find("<use") != std::string::npos ||
+            p.text.find("<textPath") != std::string::npos) {
+          return 0;
+        }
+      } else if (!p.in_resin) {
+        first_dynamic = std::min(first_dynamic, p.top_element);
+      }
+    }
+    return first_dynamic == std::numeric_limits<int>::max() ? 0 : std::max(0, first_dynamic - 1);
+  }
+  bool colourPassIsStatic() const {
+    return std::none_of(pieces.begin(), pieces.end(), [](const SvgPiece& p) {
+      return p.kind != SvgPiece::Kind::Literal && !p.in_resin;
+    });
+  }
 };
 
 struct TemplateLimits {

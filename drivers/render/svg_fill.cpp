@@ -247,6 +247,17 @@ void appendNumber(std::string& out, double v) {
   out.append(buf, static_cast<std::size_t>(n));
 }
 
+// Marks the dynamic pieces appended from index `first` on as printed in
+// resin (hidden in the colour pass) or not, and with the top-level element
+// they belong to.
+void markResin(std::vector<SvgPiece>& pieces, std::size_t first, bool in_resin, int top_element) {
+  for (std::size_t i = first; i < pieces.size(); ++i) {
+    if (pieces[i].kind == SvgPiece::Kind::Literal) continue;
+    pieces[i].in_resin = in_resin;
+    pieces[i].top_element = top_element;
+  }
+}
+
 }  // namespace
 
 void appendXmlEscaped(std::string& out, std::string_view value) {
@@ -292,12 +303,15 @@ Result<std::vector<SvgPiece>> compileSvg(std::string_view svg, const std::string
   // one (card_renderer.hpp, kResinPassCss).
   int depth = 0;
   bool top_resin = false;
+  int top_element = 0;  // element children of <svg> opened so far
   while (pos < svg.size()) {
     const std::size_t lt = svg.find('<', pos);
     const std::size_t text_end = lt == std::string_view::npos ? svg.size() : lt;
+    std::size_t first_new = out.size();
     if (auto st = compileText(svg.substr(pos, text_end - pos), svg, pos, file, out); !st) {
       return std::move(st).error();
     }
+    markResin(out, first_new, depth >= 2 && top_resin, top_element);
     if (lt == std::string_view::npos) break;
 
     // Comments, CDATA, processing instructions and declarations: copied as
@@ -326,6 +340,7 @@ Result<std::vector<SvgPiece>> compileSvg(std::string_view svg, const std::string
     pos = *end;
     if (tag.size() < 2 || tag[1] == '/' || tag[1] == '!') {
       if (tag.size() >= 2 && tag[1] == '/') --depth;
+      if (depth <= 1) top_resin = false;  // back between top-level elements
       literal(tag);
       continue;
     }
@@ -338,7 +353,11 @@ Result<std::vector<SvgPiece>> compileSvg(std::string_view svg, const std::string
                      "class=\"resin\" must be on a direct child of <svg> (or inside one); move <" +
                          name + "> into a top-level resin group");
     }
-    if (depth == 1) top_resin = resin;
+    if (depth == 1) {
+      top_resin = resin;
+      ++top_element;
+    }
+    const bool tag_in_resin = depth >= 1 && top_resin;
     if (tag.substr(tag.size() - 2) != "/>") ++depth;
     const Attribute* marker = findAttr(*attrs, "data-cardd");
     const Attribute* href = findAttr(*attrs, "href");
@@ -359,6 +378,8 @@ Result<std::vector<SvgPiece>> compileSvg(std::string_view svg, const std::string
       literal(head);
       SvgPiece photo;
       photo.kind = SvgPiece::Kind::Photo;
+      photo.in_resin = tag_in_resin;
+      photo.top_element = top_element;
       out.push_back(std::move(photo));
       literal(tag.substr(tag.size() - 2) == "/>" ? "\"/>" : "\">");
       continue;
@@ -374,6 +395,8 @@ Result<std::vector<SvgPiece>> compileSvg(std::string_view svg, const std::string
       }
       SvgPiece qr;
       qr.kind = SvgPiece::Kind::Qr;
+      qr.in_resin = tag_in_resin;
+      qr.top_element = top_element;
       qr.x = number(*attrs, "x").value_or(0);
       qr.y = number(*attrs, "y").value_or(0);
       qr.width = number(*attrs, "width").value_or(0);
@@ -419,7 +442,9 @@ Result<std::vector<SvgPiece>> compileSvg(std::string_view svg, const std::string
                            std::to_string(max_embedded_image_bytes) + " bytes)");
       }
     }
+    first_new = out.size();
     if (auto st = compileText(tag, svg, lt, file, out); !st) return std::move(st).error();
+    markResin(out, first_new, tag_in_resin, top_element);
   }
   return out;
 }

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "evolis_test_util.hpp"
 
 namespace cardd::drivers::evolis {
@@ -46,6 +48,51 @@ TEST(EvolisRaster, Packs7BitLevels) {
   EXPECT_EQ((*packed)[1], 0x03);
   EXPECT_EQ((*packed)[2], 0xF8);
   EXPECT_EQ((*packed)[3], 0x00);
+}
+
+// The packing as the format defines it, one bit at a time: the reference the
+// word-at-a-time packPanel must match byte for byte.
+Bytes packBitByBit(const Bytes& density, unsigned levels, unsigned bpp) {
+  Bytes out(density.size() * bpp / 8, 0);
+  std::size_t bit = 0;
+  for (const std::uint8_t d : density) {
+    const unsigned level = (static_cast<unsigned>(d) * (levels - 1) + 127) / 255;
+    for (unsigned b = bpp; b-- > 0; ++bit) {
+      if ((level >> b) & 1u) out[bit / 8] |= static_cast<std::uint8_t>(0x80u >> (bit % 8));
+    }
+  }
+  return out;
+}
+
+TEST(EvolisRaster, PackingMatchesBitByBitReferenceOnRandomPanels) {
+  std::mt19937 rng(20261129);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (const unsigned levels : {2u, 32u, 64u, 128u}) {
+    const unsigned bpp = *bitsPerPixel(levels);
+    for (int round = 0; round < 3; ++round) {
+      Bytes density(kScanLines * kPixelsPerLine);
+      // Uniform noise, then runs of a few values (what rendered panels look
+      // like: flat areas with edges), then every density value in turn.
+      for (std::size_t i = 0; i < density.size(); ++i) {
+        if (round == 0) density[i] = static_cast<std::uint8_t>(byte(rng));
+        if (round == 1) density[i] = static_cast<std::uint8_t>((i / 37) % 3 == 0 ? byte(rng) : 0);
+        if (round == 2) density[i] = static_cast<std::uint8_t>(i % 256);
+      }
+      if (round == 1) density.back() = 255;  // the last group is stored apart
+      auto packed = packPanel(density, levels);
+      ASSERT_TRUE(packed.ok());
+      const Bytes expected = packBitByBit(density, levels, bpp);
+      ASSERT_EQ(packed->size(), expected.size());
+      std::size_t first_diff = expected.size();
+      for (std::size_t i = 0; i < expected.size(); ++i) {
+        if ((*packed)[i] != expected[i]) {
+          first_diff = i;
+          break;
+        }
+      }
+      EXPECT_EQ(first_diff, expected.size()) << "levels " << levels << ", round " << round;
+    }
+  }
 }
 
 TEST(EvolisRaster, RefusesWrongRasterSize) {

@@ -360,5 +360,86 @@ TEST_F(RenderTest, KOnlySideRendersEverythingInResin) {
   EXPECT_GE(card->back.panels[0].density[scanIndex(5, 620)], 128);
 }
 
+// A RenderContext reused across subjects, templates and trim() gives the same
+// panels as a fresh renderCard() + separate(): no state leaks from one card
+// into the next (cached static colour passes, reused buffers).
+void expectSameCard(const drivers::PreparedCard& a, const drivers::PreparedCard& b,
+                    const char* what) {
+  for (const auto& [sa, sb] : {std::pair{&a.front, &b.front}, std::pair{&a.back, &b.back}}) {
+    ASSERT_EQ(sa->panels.size(), sb->panels.size()) << what;
+    for (std::size_t i = 0; i < sa->panels.size(); ++i) {
+      EXPECT_EQ(sa->panels[i].kind, sb->panels[i].kind) << what;
+      EXPECT_TRUE(sa->panels[i].density == sb->panels[i].density) << what << ", panel " << i;
+    }
+  }
+}
+
+drivers::PreparedCard freshCard(const CardTemplate& t, const CardSubject& s) {
+  auto layers = renderCard(t, s);
+  EXPECT_TRUE(layers.ok());
+  auto card = separate(t, *layers);
+  EXPECT_TRUE(card.ok());
+  return std::move(*card);
+}
+
+TEST_F(RenderTest, ReusedContextGivesTheSameCardsAsFreshRenders) {
+  CardSubject other = test::testSubject();
+  other.fields["name"] = "Budi Santoso Wijaya";
+  other.fields["document.number"] = "Y98765432";
+  CardTemplate k_back = *tmpl_;
+  k_back.back.panels = "k";
+  k_back.back.holes.clear();
+  CardTemplate changed_back = *tmpl_;  // same file, other static colour pass
+  changed_back.back.pieces.front().text += "<!-- changed -->";
+  for (auto& p : changed_back.back.pieces) {
+    if (p.kind == SvgPiece::Kind::Literal && p.text.find("#d0021b") != std::string::npos) {
+      p.text.replace(p.text.find("#d0021b"), 7, "#00a050");
+      break;
+    }
+  }
+
+  RenderContext ctx;
+  ASSERT_TRUE(ctx.warmUp(*tmpl_).ok());
+  drivers::PreparedCard card;
+  struct Step {
+    const CardTemplate* t;
+    const CardSubject* s;
+    const char* what;
+    bool trim_before;
+  };
+  const CardSubject subject = test::testSubject();
+  const Step steps[] = {{tmpl_, &subject, "first card", false},
+                        {tmpl_, &other, "other subject", false},
+                        {&k_back, &subject, "K-only back", false},
+                        {&changed_back, &other, "changed static colour pass", false},
+                        {tmpl_, &subject, "back to the first", false},
+                        {tmpl_, &other, "after trim()", true}};
+  for (const Step& step : steps) {
+    if (step.trim_before) {
+      ctx.trim();
+      EXPECT_EQ(ctx.bytesHeld(), 0u);
+    }
+    ASSERT_TRUE(ctx.render(*step.t, *step.s).ok()) << step.what;
+    ASSERT_TRUE(separateInto(*step.t, ctx.layers(), card).ok()) << step.what;
+    expectSameCard(card, freshCard(*step.t, *step.s), step.what);
+  }
+  EXPECT_GT(ctx.bytesHeld(), 0u);
+  // The changed template really changed the back (the cache did not hide it).
+  const auto a = freshCard(*tmpl_, subject), b = freshCard(changed_back, subject);
+  EXPECT_FALSE(a.back.panels[1].density == b.back.panels[1].density);
+}
+
+TEST_F(RenderTest, FailedRenderLeavesNoCardToSeparate) {
+  RenderContext ctx;
+  drivers::PreparedCard card;
+  ASSERT_TRUE(ctx.render(*tmpl_, test::testSubject()).ok());
+  ASSERT_TRUE(separateInto(*tmpl_, ctx.layers(), card).ok());
+  CardSubject s = test::testSubject();
+  s.fields.erase("name");
+  EXPECT_FALSE(ctx.render(*tmpl_, s).ok());
+  // The previous card's layers must not be printed for this subject.
+  EXPECT_FALSE(separateInto(*tmpl_, ctx.layers(), card).ok());
+}
+
 }  // namespace
 }  // namespace cardd::render

@@ -174,6 +174,38 @@ TEST(CardTemplate, RefusesResinNestedInAColourGroup) {
   EXPECT_TRUE(contains(msg, "class=\"resin\" must be on a direct child of <svg>")) << msg;
 }
 
+TEST(CardTemplate, KnowsWhichColourPassesShowNothingOfTheSubject) {
+  auto t = CardTemplate::load(test::kTemplatesDir, "ektp-specimen");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_FALSE(t->front.colourPassIsStatic());  // the photo is in colour
+  // <style>, <defs>, background, waves, emblem (2 paths), photo frame; then the photo.
+  EXPECT_EQ(t->front.colourStaticPrefix(), 7);
+  EXPECT_TRUE(t->back.colourPassIsStatic());  // every field and the QR code are resin
+  const std::string head =
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1016\" height=\"648\">";
+  const struct {
+    const char* body;
+    bool is_static;
+    int prefix;
+  } cases[] = {
+      {"<g class=\"resin\"><text>{{name}}</text></g><rect width=\"9\" height=\"9\"/>", true, 0},
+      {"<text class=\"resin\" x=\"{{name}}\">A</text>", true, 0},
+      {"<g class=\"resin\"><text>A</text></g><text>{{name}}</text>", false, 1},
+      {"<rect/><g><rect/><text>{{name}}</text></g>", false, 1},
+      {"<rect/><!-- c --><rect/><text fill=\"{{name}}\">A</text><g class=\"resin\"/>", false, 2},
+      {"<rect/><rect/><image data-cardd=\"photo\" width=\"9\" height=\"9\"/>", false, 2},
+      {"<rect id=\"r\"/><use href=\"#r\"/><text>{{name}}</text>", false, 0},
+  };
+  for (const auto& c : cases) {
+    auto pieces = compileSvg(head + c.body + "</svg>", "t.svg", 1024);
+    ASSERT_TRUE(pieces.ok()) << c.body;
+    SideTemplate side;
+    side.pieces = std::move(*pieces);
+    EXPECT_EQ(side.colourPassIsStatic(), c.is_static) << c.body;
+    EXPECT_EQ(side.colourStaticPrefix(), c.prefix) << c.body;
+  }
+}
+
 TEST(CardTemplate, RefusesWrongId) {
   TemplateCopy copy;
   copy.edit("template.yaml", "id: ektp-specimen", "id: other");

@@ -1,6 +1,9 @@
 #include "printer/evolis/evolis_raster.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
 #include <string>
 
 #include "driver_error.hpp"
@@ -28,6 +31,35 @@ Result<std::size_t> panelBytes(unsigned levels) {
   return kScanLines * kPixelsPerLine * *bpp / 8;
 }
 
+namespace {
+
+// Packs groups of 8 pixels, which make exactly kBpp bytes (the raster is a
+// multiple of 8 pixels): the 8 levels are gathered MSB first in a word whose
+// top kBpp bytes are the output. While 8 bytes fit before the end of `out`
+// the word is stored whole, big-endian (the next group overwrites the extra
+// bytes); the last groups are stored byte by byte.
+template <unsigned kBpp>
+void packGroups(const std::uint8_t* density, std::size_t pixels,
+                const std::array<std::uint8_t, 256>& level, std::uint8_t* out) {
+  std::uint8_t* const end = out + pixels / 8 * kBpp;
+  auto gather = [&](const std::uint8_t* d) {
+    std::uint64_t word = 0;
+    for (unsigned j = 0; j < 8; ++j) word = (word << kBpp) | level[d[j]];
+    return word << (64 - 8 * kBpp);  // the first pixel's MSB at bit 63
+  };
+  for (; end - out >= 8; density += 8, out += kBpp) {
+    std::uint64_t word = gather(density);
+    if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+    std::memcpy(out, &word, sizeof word);
+  }
+  for (; out < end; density += 8, out += kBpp) {
+    const std::uint64_t word = gather(density);
+    for (unsigned b = 0; b < kBpp; ++b) out[b] = static_cast<std::uint8_t>(word >> (56 - 8 * b));
+  }
+}
+
+}  // namespace
+
 Result<Bytes> packPanel(std::span<const std::uint8_t> density, unsigned levels) {
   auto size = panelBytes(levels);
   if (!size) return size.error();
@@ -36,14 +68,25 @@ Result<Bytes> packPanel(std::span<const std::uint8_t> density, unsigned levels) 
   }
   const unsigned bpp = *bitsPerPixel(levels);
 
-  // Scale each pixel to a level, then append its bpp bits MSB first.
-  Bytes out(*size, 0);
-  std::size_t bit = 0;
-  for (const std::uint8_t d : density) {
-    const unsigned level = (static_cast<unsigned>(d) * (levels - 1) + 127) / 255;
-    for (unsigned b = bpp; b-- > 0; ++bit) {
-      if ((level >> b) & 1u) out[bit / 8] |= static_cast<std::uint8_t>(0x80u >> (bit % 8));
-    }
+  // The level of every density value, once: round(d * (levels - 1) / 255).
+  std::array<std::uint8_t, 256> level{};
+  for (unsigned d = 0; d < 256; ++d) {
+    level[d] = static_cast<std::uint8_t>((d * (levels - 1) + 127) / 255);
+  }
+  Bytes out(*size);
+  switch (bpp) {
+    case 1:
+      packGroups<1>(density.data(), density.size(), level, out.data());
+      break;
+    case 5:
+      packGroups<5>(density.data(), density.size(), level, out.data());
+      break;
+    case 6:
+      packGroups<6>(density.data(), density.size(), level, out.data());
+      break;
+    default:
+      packGroups<7>(density.data(), density.size(), level, out.data());
+      break;
   }
   return out;
 }
