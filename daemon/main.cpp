@@ -1,7 +1,9 @@
 // cardd: the ID-card issuance station daemon.
 //
-// Start-up order: arguments → config (all problems printed) → store (open,
-// check, migrate) → API socket (bound, or inherited from systemd) → READY=1.
+// Start-up order: arguments → config (all problems printed) → card templates
+// (problems logged; a broken template is refused per job, it does not stop
+// cardd) → store (open, check, migrate) → render worker → API socket (bound,
+// or inherited from systemd) → READY=1.
 // Exceptions are allowed only here, during start-up.
 
 #include <signal.h>
@@ -27,6 +29,8 @@
 #include "core/version.hpp"
 #include "store/schema.hpp"
 #include "store/store_committer.hpp"
+#include "templates/render_worker.hpp"
+#include "templates/template_catalogue.hpp"
 
 namespace {
 
@@ -36,6 +40,9 @@ namespace fs = std::filesystem;
 constexpr int kExitConfig = 78;  // EX_CONFIG
 constexpr int kExitStore = 74;   // EX_IOERR
 constexpr int kExitUsage = 64;   // EX_USAGE
+
+// Card previews waiting for the render worker; one more gets 503.
+constexpr std::size_t kPreviewQueue = 4;
 
 struct Options {
   std::string config_path;
@@ -124,6 +131,24 @@ std::shared_ptr<cardd::Config> loadConfig(const Options& o, bool to_stderr) {
   return cfg;
 }
 
+// Loads the templates the config lists; logs (or prints) each problem.
+std::shared_ptr<const cardd::TemplateCatalogue> loadTemplates(const cardd::Config& config,
+                                                              bool to_stderr) {
+  auto catalogue = cardd::TemplateCatalogue::load(config.jobs);
+  for (const auto& line : catalogue->describeProblems()) {
+    if (to_stderr)
+      std::fprintf(stderr, "%s\n", line.c_str());
+    else
+      cardd::log::error("card template problem", {{"problem", line}});
+  }
+  if (!to_stderr && catalogue->brokenCount() > 0) {
+    cardd::log::warning("jobs naming a broken card template will be refused",
+                        {{"broken", std::to_string(catalogue->brokenCount())},
+                         {"templates_dir", catalogue->dir()}});
+  }
+  return catalogue;
+}
+
 void notify(const std::string& what) {
   sd_notify(0, what.c_str());
 }
@@ -135,10 +160,21 @@ int run(const Options& opts) {
     return kExitConfig;
   }
   if (opts.check_config) {
-    std::printf("%s: configuration is valid\n", opts.config_path.c_str());
+    // Broken templates do not stop cardd, but a check must not pass them.
+    auto catalogue = loadTemplates(*config, true);
+    if (catalogue->brokenCount() > 0) {
+      std::fprintf(stderr,
+                   "cardd: %s: %zu of %zu card templates cannot be used; cardd would start, but "
+                   "would refuse every job naming them\n",
+                   opts.config_path.c_str(), catalogue->brokenCount(), catalogue->entries().size());
+      return kExitConfig;
+    }
+    std::printf("%s: configuration is valid (card templates: %zu, in %s)\n",
+                opts.config_path.c_str(), catalogue->entries().size(), catalogue->dir().c_str());
     return 0;
   }
   cardd::log::init(config->log_level, opts.log_stderr);
+  auto templates = loadTemplates(*config, false);
 
   std::error_code fec;
   fs::create_directories(config->state_dir, fec);
@@ -170,10 +206,12 @@ int run(const Options& opts) {
   cardd::JobStore reader_jobs(**reader, clock);
   cardd::AuditLog reader_audit(**reader, clock);
   cardd::LedgerStore reader_ledger(**reader, clock);
+  cardd::RenderWorker renderer(kPreviewQueue);
   cardd::api::ApiContext ctx{
       ioc,           config,      std::make_unique<cardd::api::AccessResolver>(config->access),
       committer,     reader_jobs, reader_audit,
-      reader_ledger, hub,         clock};
+      reader_ledger, hub,         clock,
+      templates,     renderer};
   cardd::api::ApiServer server(ctx);
 
   // systemd socket activation, else our own socket.
@@ -251,6 +289,7 @@ int run(const Options& opts) {
           }
           cardd::log::setLevel(fresh->log_level);
           ctx.access = std::make_unique<cardd::api::AccessResolver>(fresh->access);
+          ctx.templates = loadTemplates(*fresh, false);
           ctx.config = fresh;
           cardd::log::notice("configuration reloaded", {{"config", opts.config_path}});
         }
@@ -285,8 +324,10 @@ int run(const Options& opts) {
   notify("READY=1\nSTATUS=Serving on " + listening_on);
   ioc.run();
   // Unwind whatever is left (only after a forced stop) before the objects the
-  // sessions refer to go away.
+  // sessions refer to go away. Previews still queued finish and post their
+  // responses, which the poll below delivers (or drops with their session).
   committer.stop();
+  renderer.stop();
   server.closeAll();
   signals.cancel();
   ioc.restart();

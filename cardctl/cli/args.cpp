@@ -26,12 +26,13 @@ struct CommandSpec {
 };
 
 constexpr CommandSpec kCommands[] = {
-    {"submit", Command::Submit, 1},   {"jobs", Command::Jobs, 0},
-    {"job", Command::Job, 1},         {"cancel", Command::Cancel, 1},
-    {"hold", Command::Hold, 1},       {"release", Command::Release, 1},
-    {"events", Command::Events, 0},   {"audit", Command::AuditVerify, 1},
-    {"ping", Command::Ping, 0},       {"help", Command::Help, 0},
-    {"version", Command::Version, 0}, {"stock", Command::Stock, -1},
+    {"submit", Command::Submit, 1},    {"jobs", Command::Jobs, 0},
+    {"job", Command::Job, 1},          {"cancel", Command::Cancel, 1},
+    {"hold", Command::Hold, 1},        {"release", Command::Release, 1},
+    {"events", Command::Events, 0},    {"audit", Command::AuditVerify, 1},
+    {"ping", Command::Ping, 0},        {"help", Command::Help, 0},
+    {"version", Command::Version, 0},  {"stock", Command::Stock, -1},
+    {"preview", Command::Preview, -1},
 };
 
 // Options of one command, with whether they take a value.
@@ -48,6 +49,9 @@ constexpr OptionSpec kCommandOptions[] = {
     {"--supplier", true, Command::Stock}, {"--quantity", true, Command::Stock},
     {"--serials", true, Command::Stock},  {"--lot", true, Command::Stock},
     {"--note", true, Command::Stock},     {"--reason", true, Command::Stock},
+    {"--side", true, Command::Preview},   {"-o", true, Command::Preview},
+    {"--output", true, Command::Preview}, {"--force", false, Command::Preview},
+    {"--file", true, Command::Preview},   {"--template", true, Command::Preview},
 };
 
 struct RawOption {
@@ -197,6 +201,17 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
     inv.stock_args = rest;
     rest.clear();
   }
+  if (inv.command == Command::Preview) {
+    // preview ID | preview --file JOB.json: the job ID is optional here and
+    // checked against --file below.
+    if (rest.size() > 1) return usage("unexpected argument '" + rest[1] + "' for preview");
+    if (!rest.empty()) {
+      auto id = parseUnsigned(rest[0]);
+      if (!id || *id == 0) return usage("invalid job ID '" + rest[0] + "' (a positive number)");
+      inv.job_id = *id;
+      rest.clear();
+    }
+  }
   const auto expected = static_cast<std::size_t>(std::max(spec->positionals, 0));
   if (rest.size() < expected) {
     switch (inv.command) {
@@ -285,11 +300,33 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
       inv.note = opt.value;
     } else if (opt.name == "--reason") {
       inv.reason = opt.value;
+    } else if (opt.name == "--side") {
+      if (opt.value != "front" && opt.value != "back") return usage("--side must be front or back");
+      inv.side = opt.value;
+    } else if (opt.name == "-o" || opt.name == "--output") {
+      if (opt.value.empty()) return usage(opt.name + " needs a file name (- for standard output)");
+      inv.output = opt.value;
+    } else if (opt.name == "--force") {
+      inv.force = true;
+    } else if (opt.name == "--file") {
+      if (opt.value.empty()) return usage("--file needs a path (- for standard input)");
+      inv.file = opt.value;
+    } else if (opt.name == "--template") {
+      if (opt.value.empty()) return usage("--template needs a template id");
+      inv.template_id = opt.value;
     } else if (opt.name == "--since") {
       auto n = parseUnsigned(opt.value);
       if (!n) return usage("--since must be an event number (0 or more)");
       inv.since = *n;
     }
+  }
+  if (inv.command == Command::Preview) {
+    if (inv.job_id == 0 && inv.file.empty())
+      return usage("preview needs a job ID, or --file JOB.json for a job not submitted");
+    if (inv.job_id != 0 && !inv.file.empty())
+      return usage("preview takes a job ID or --file, not both");
+    if (inv.template_id && inv.file.empty())
+      return usage("--template goes with --file (a submitted job keeps its template)");
   }
   return inv;
 }

@@ -30,7 +30,8 @@ enum class Command {
   Events,
   AuditVerify,
   Ping,
-  Stock
+  Stock,
+  Preview
 };
 
 struct Invocation {
@@ -38,8 +39,8 @@ struct Invocation {
   std::string socket_path;  // resolved: --socket, else $CARDD_SOCKET, else kDefaultSocket
   bool json = false;        // --json: print the API's JSON instead of tables
 
-  std::string file;                 // submit: path, "-" for stdin
-  std::uint64_t job_id = 0;         // job, cancel, hold, release
+  std::string file;                 // submit, preview --file: path, "-" for stdin
+  std::uint64_t job_id = 0;         // job, cancel, hold, release, preview
   std::vector<std::string> states;  // jobs --state (validated job state names)
   bool all = false;                 // jobs --all: follow next_after until the end
   std::optional<int> limit;         // jobs --limit 1..500 (page size)
@@ -56,6 +57,12 @@ struct Invocation {
   std::optional<std::string> lot;        // load
   std::optional<std::string> note;       // receive, destroy
   std::optional<std::string> reason;     // count
+
+  // preview: ID, or --file (a job request not submitted) with --template.
+  std::string side = "front";              // --side front|back
+  std::optional<std::string> output;       // -o FILE, "-" for stdout
+  bool force = false;                      // --force: overwrite FILE
+  std::optional<std::string> template_id;  // --template (with --file)
 };
 
 // The job states of the API (IPP names), in lifecycle order.

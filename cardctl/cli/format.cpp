@@ -256,8 +256,9 @@ std::string describeProblem(const client::Problem& problem, const ProblemContext
     return "cardctl: refused: " + firstNonEmpty(detail, "conflict") + "\n";
   }
   if (slug == "validation-failed" || !problem.errors.empty()) {
-    std::string what =
-        context.command == Command::Submit ? "job request rejected" : "request rejected";
+    std::string what = context.command == Command::Submit || context.command == Command::Preview
+                           ? "job request rejected"
+                           : "request rejected";
     std::string out = "cardctl: " + what + (detail.empty() ? "" : ": " + detail) + "\n";
     for (const auto& field : problem.errors) {
       out += "  " + (field.pointer.empty() ? std::string() : sanitize(field.pointer) + ": ") +

@@ -23,6 +23,13 @@ commands:
                             --follow keep printing new events until interrupted,
                             reconnecting if the connection drops
   audit verify              check the audit log's hash chain
+  preview ID [--side front|back] [-o FILE] [--force]
+                            save the card face of job ID as a PNG (default
+                            job-ID-SIDE.png; -o - for stdout, never a terminal);
+                            --force overwrites an existing file
+  preview --file JOB.json [--template ID] [--side S] [-o FILE] [--force]
+                            the same for a job request that is not submitted
+                            (checked like a submit, nothing stored)
   ping                      show the daemon's version
   stock                     blank cards per lot and per printer, and whether the books balance
   stock receive LOT --supplier S --quantity N [--serials FIRST..LAST] [--note T]

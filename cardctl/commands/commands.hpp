@@ -25,5 +25,10 @@ int runEvents(Session& session);       // events.cpp
 int runAuditVerify(Session& session);  // audit.cpp
 int runPing(Session& session);         // ping.cpp
 int runStock(Session& session);        // stock.cpp
+int runPreview(Session& session);      // preview.cpp
+
+// The whole of FILE ("-": standard input), or nullopt after printing why it
+// cannot be read (submit.cpp).
+std::optional<std::string> readInputFile(Session& session, const std::string& file);
 
 }  // namespace cardd::cli

@@ -33,6 +33,8 @@ int runInvocation(const Invocation& invocation, Io io, Settings settings) {
       return runPing(session);
     case Command::Stock:
       return runStock(session);
+    case Command::Preview:
+      return runPreview(session);
   }
   return toInt(ExitCode::Error);
 }

@@ -32,6 +32,9 @@ struct Settings {
   std::chrono::milliseconds reconnect_initial{250};  // events --follow: first retry delay
   std::chrono::milliseconds reconnect_max{5000};     // ... doubling up to this
   std::function<bool()> stop;  // events --follow ends (exit 0) once this returns true; null: never
+  // preview -o -: whether io.out is a terminal (a PNG is never written to
+  // one); null: not a terminal. main.cpp asks isatty(1).
+  std::function<bool()> out_is_terminal;
 };
 
 class Session {

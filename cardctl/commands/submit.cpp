@@ -13,10 +13,8 @@
 
 namespace cardd::cli {
 
-namespace {
-
 // Reads the whole job request; "-" is standard input.
-std::optional<std::string> readInput(Session& session, const std::string& file) {
+std::optional<std::string> readInputFile(Session& session, const std::string& file) {
   if (file == "-") {
     std::ostringstream text;
     text << session.io().in.rdbuf();
@@ -36,12 +34,10 @@ std::optional<std::string> readInput(Session& session, const std::string& file) 
   return text;
 }
 
-}  // namespace
-
 int runSubmit(Session& session) {
   const Invocation& inv = session.invocation();
   const std::string name = inv.file == "-" ? "standard input" : inv.file;
-  auto text = readInput(session, inv.file);
+  auto text = readInputFile(session, inv.file);
   if (!text) return toInt(ExitCode::Error);
 
   // Catch a broken file here, with its name, rather than as the daemon's

@@ -55,6 +55,40 @@ TEST(Args, Submit) {
   EXPECT_EQ(usageError({"submit", "a", "b"}), "unexpected argument 'b' for submit");
 }
 
+TEST(Args, Preview) {
+  auto r = parse({"preview", "7"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->command, Command::Preview);
+  EXPECT_EQ(r->job_id, 7U);
+  EXPECT_EQ(r->side, "front");
+  EXPECT_FALSE(r->output);
+  EXPECT_FALSE(r->force);
+  r = parse({"preview", "7", "--side", "back", "-o", "-", "--force"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->side, "back");
+  EXPECT_EQ(r->output, "-");
+  EXPECT_TRUE(r->force);
+  r = parse({"preview", "--file=job.json", "--template", "ektp-x", "--output=card.png"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->job_id, 0U);
+  EXPECT_EQ(r->file, "job.json");
+  EXPECT_EQ(r->template_id, "ektp-x");
+  EXPECT_EQ(r->output, "card.png");
+  EXPECT_EQ(parse({"preview", "--file", "-"})->file, "-");
+
+  EXPECT_EQ(usageError({"preview"}),
+            "preview needs a job ID, or --file JOB.json for a job not submitted");
+  EXPECT_EQ(usageError({"preview", "7", "--file", "j.json"}),
+            "preview takes a job ID or --file, not both");
+  EXPECT_EQ(usageError({"preview", "7", "--template", "t"}),
+            "--template goes with --file (a submitted job keeps its template)");
+  EXPECT_EQ(usageError({"preview", "7", "--side", "left"}), "--side must be front or back");
+  EXPECT_EQ(usageError({"preview", "x"}), "invalid job ID 'x' (a positive number)");
+  EXPECT_EQ(usageError({"preview", "7", "8"}), "unexpected argument '8' for preview");
+  EXPECT_EQ(usageError({"preview", "7", "-o"}), "-o needs a value");
+  EXPECT_EQ(usageError({"job", "7", "--force"}), "--force is not an option of 'job'");
+}
+
 TEST(Args, JobIds) {
   EXPECT_EQ(parse({"job", "7"})->job_id, 7U);
   EXPECT_EQ(parse({"cancel", "12"})->command, Command::Cancel);

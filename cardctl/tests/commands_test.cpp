@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -42,6 +43,8 @@ constexpr const char* kJob7 =
         "created_at":"2026-11-29T11:00:00.123Z","updated_at":"2026-11-29T11:00:00.123Z",
         "photo_bytes":10,"fingerprint_count":0})";
 
+constexpr std::string_view kPng("\x89PNG\r\n\x1a\n", 8);
+
 // A fake cardd covering the routes of docs/api/openapi.yaml.
 class FakeCardd : public ::testing::Test {
  protected:
@@ -64,6 +67,26 @@ class FakeCardd : public ::testing::Test {
       if (r.body.find("\"again\"") != std::string::npos)
         return httpResponse(200, "application/json", kJob7);
       return httpResponse(201, "application/json", kJob7, "Location: /v1/jobs/7\r\n");
+    }
+    if (t.rfind("/v1/jobs/7/preview.png?side=", 0) == 0) {
+      return httpResponse(200, "image/png", std::string(kPng) + t.substr(t.find('=') + 1),
+                          "Cache-Control: no-store\r\n");
+    }
+    if (t == "/v1/jobs/99/preview.png?side=front")
+      return problemResponse(404, "not-found", "Not found", "job 99 does not exist");
+    if (t == "/v1/jobs/8/preview.png?side=front")
+      return httpResponse(200, "text/html", "<html>surprise</html>");
+    if (t == "/v1/jobs/9/preview.png?side=front") {
+      return problemResponse(503, "unavailable", "cardd is not available",
+                             "the card renderer is busy with 4 previews; try again in a moment");
+    }
+    if (r.method == "POST" && t.rfind("/v1/previews?side=", 0) == 0) {
+      if (r.body.find("\"bad\"") != std::string::npos) {
+        return problemResponse(
+            422, "validation-failed", "Invalid job request", "the job cannot be printed",
+            R"("errors":[{"pointer":"/photo","message":"the photo is 4000 x 3000 pixels"}])");
+      }
+      return httpResponse(200, "image/png", std::string(kPng) + "request");
     }
     if (t == "/v1/jobs/7") return httpResponse(200, "application/json", kJob7);
     if (t == "/v1/jobs/99") return problemResponse(404, "not-found", "Not found", "no job 99");
@@ -165,6 +188,98 @@ TEST_F(FakeCardd, SubmitBadInputNeverReachesTheDaemon) {
   EXPECT_EQ(missing.code, 1);
   EXPECT_EQ(missing.err, "cardctl: cannot read /nonexistent/job.json: No such file or directory\n");
   EXPECT_TRUE(targets().empty());
+}
+
+TEST_F(FakeCardd, PreviewWritesANewFileOnly) {
+  testing::TempDir dir;
+  const std::string file = dir.path() + "/card.png";
+  auto r = runCli({"preview", "7", "-o", file}, server_.path());
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "wrote " + file + " (front of job 7, 13 bytes)\n");
+  std::ifstream in(file, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes, std::string(kPng) + "front");
+
+  auto again = runCli({"preview", "7", "--side", "back", "-o", file}, server_.path());
+  EXPECT_EQ(again.code, 1);
+  EXPECT_EQ(again.err, "cardctl: " + file + " already exists (use --force to overwrite it)\n");
+  auto forced = runCli({"preview", "7", "--side=back", "-o", file, "--force"}, server_.path());
+  EXPECT_EQ(forced.code, 0) << forced.err;
+  std::ifstream in2(file, std::ios::binary);
+  bytes.assign((std::istreambuf_iterator<char>(in2)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes, std::string(kPng) + "back");
+  EXPECT_EQ(targets(), (std::vector<std::string>{"GET /v1/jobs/7/preview.png?side=front",
+                                                 "GET /v1/jobs/7/preview.png?side=back",
+                                                 "GET /v1/jobs/7/preview.png?side=back"}));
+}
+
+TEST_F(FakeCardd, PreviewDefaultsToJobIdAndSideInTheCurrentFolder) {
+  testing::TempDir dir;
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  auto r = runCli({"preview", "7"}, server_.path());
+  auto b = runCli({"preview", "7", "--side", "back"}, server_.path());
+  std::filesystem::current_path(cwd);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(b.code, 0) << b.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/job-7-front.png"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/job-7-back.png"));
+}
+
+TEST_F(FakeCardd, PreviewToStandardOutputButNeverATerminal) {
+  Settings pipe;
+  pipe.out_is_terminal = [] { return false; };
+  auto r = runCli({"preview", "7", "-o", "-"}, server_.path(), pipe);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, std::string(kPng) + "front");
+  Settings tty;
+  tty.out_is_terminal = [] { return true; };
+  auto t = runCli({"preview", "7", "-o", "-"}, server_.path(), tty);
+  EXPECT_EQ(t.code, 2);
+  EXPECT_EQ(t.out, "");
+  EXPECT_NE(t.err.find("standard output is a terminal"), std::string::npos) << t.err;
+}
+
+TEST_F(FakeCardd, PreviewOfAJobRequest) {
+  testing::TempDir dir;
+  const std::string job = dir.path() + "/job.json";
+  std::ofstream(job) << R"({"template":"ektp-specimen","priority":5})";
+  const std::string out = dir.path() + "/req.png";
+  auto r =
+      runCli({"preview", "--file", job, "--template", "ektp-other", "--side", "back", "-o", out},
+             server_.path());
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "wrote " + out + " (back of the job request, 15 bytes)\n");
+  {
+    std::lock_guard<std::mutex> lock(log_mutex_);
+    ASSERT_EQ(log_.size(), 1U);
+    EXPECT_EQ(log_[0].method + " " + log_[0].target, "POST /v1/previews?side=back");
+    EXPECT_EQ(log_[0].body, R"({"template":"ektp-other","priority":5})");
+  }
+  auto bad = runCli({"preview", "--file", "-", "-o", dir.path() + "/bad.png"}, server_.path(), {},
+                    R"({"x":"bad"})");
+  EXPECT_EQ(bad.code, 6);
+  EXPECT_EQ(bad.err,
+            "cardctl: job request rejected: the job cannot be printed\n"
+            "  /photo: the photo is 4000 x 3000 pixels\n");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/bad.png"));
+  auto broken = runCli({"preview", "--file", "-"}, server_.path(), {}, "{nope");
+  EXPECT_EQ(broken.code, 6);
+}
+
+TEST_F(FakeCardd, PreviewFailures) {
+  testing::TempDir dir;
+  const std::string file = dir.path() + "/x.png";
+  auto missing = runCli({"preview", "99", "-o", file}, server_.path());
+  EXPECT_EQ(missing.code, 5);
+  EXPECT_EQ(missing.err, "cardctl: job 99 not found\n");
+  auto html = runCli({"preview", "8", "-o", file}, server_.path());
+  EXPECT_EQ(html.code, 1);
+  EXPECT_EQ(html.err, "cardctl: unexpected response from cardd: not a PNG image (text/html)\n");
+  auto busy = runCli({"preview", "9", "-o", file}, server_.path());
+  EXPECT_EQ(busy.code, 3);
+  EXPECT_NE(busy.err.find("renderer is busy"), std::string::npos) << busy.err;
+  EXPECT_FALSE(std::filesystem::exists(file));
 }
 
 TEST_F(FakeCardd, JobsOnePageHintsAtMore) {

@@ -1,7 +1,7 @@
 #pragma once
 // Everything a request handler may use. Owned by the daemon (main.cpp);
-// used only on the event loop thread, except `committer`, which is
-// thread-safe.
+// used only on the event loop thread, except `committer` and `renderer`,
+// which are thread-safe.
 
 #include <boost/asio/io_context.hpp>
 
@@ -15,6 +15,8 @@
 #include "store/job_store.hpp"
 #include "store/ledger_store.hpp"
 #include "store/store_committer.hpp"
+#include "templates/render_worker.hpp"
+#include "templates/template_catalogue.hpp"
 
 namespace cardd::api {
 
@@ -28,6 +30,8 @@ struct ApiContext {
   LedgerStore& reader_ledger;
   EventHub& hub;
   const Clock& clock;
+  std::shared_ptr<const TemplateCatalogue> templates;  // swapped on SIGHUP
+  RenderWorker& renderer;                              // card previews run here, off the loop
 };
 
 }  // namespace cardd::api

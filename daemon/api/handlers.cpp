@@ -1,5 +1,6 @@
 #include "api/handlers.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
 #include "api/json_views.hpp"
@@ -8,6 +9,7 @@
 #include "core/version.hpp"
 #include "jobs/job_request.hpp"
 #include "jobs/job_state_machine.hpp"
+#include "templates/card_preview.hpp"
 
 namespace cardd::api {
 namespace {
@@ -35,6 +37,38 @@ Problem forbidden(Permission needed) {
   }
   p.detail = "this needs the " + list + " role";
   return p;
+}
+
+// The document fields a card carries (number, issuer, dates). There is no
+// configuration for them yet: the defaults of DocumentPolicy.
+const DocumentPolicy& documentPolicy() {
+  static const DocumentPolicy kPolicy;
+  return kPolicy;
+}
+
+// ?side=front|back (default front); nullopt for anything else.
+std::optional<render::Side> previewSide(
+    const std::vector<std::pair<std::string, std::string>>& query) {
+  render::Side side = render::Side::Front;
+  for (const auto& [k, v] : query) {
+    if (k != "side") continue;
+    if (v == "front")
+      side = render::Side::Front;
+    else if (v == "back")
+      side = render::Side::Back;
+    else
+      return std::nullopt;
+  }
+  return side;
+}
+
+// A card image holds personal data: no cache may keep it.
+HttpResponse pngResponse(const std::vector<std::uint8_t>& png) {
+  HttpResponse r;
+  r.content_type = "image/png";
+  r.body.assign(png.begin(), png.end());
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
 }
 
 bool isJsonContentType(std::string_view ct) {
@@ -150,6 +184,14 @@ std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpReques
       if (rejectQuery({})) return std::nullopt;
       getJob(peer, match.job_id, instance, std::move(respond));
       return std::nullopt;
+    case RouteId::PreviewJob:
+      if (rejectQuery({"side"})) return std::nullopt;
+      previewJob(peer, match.job_id, *query, instance, std::move(respond));
+      return std::nullopt;
+    case RouteId::PreviewRequest:
+      if (rejectQuery({"side"})) return std::nullopt;
+      previewRequest(peer, req, *query, instance, std::move(respond));
+      return std::nullopt;
     case RouteId::CancelJob:
     case RouteId::HoldJob:
     case RouteId::ReleaseJob: {
@@ -257,6 +299,11 @@ void Handlers::submitJob(const Peer& peer, const HttpRequestView& req, Respond r
   }
   auto parsed = parseJobRequest(req.body, ctx_.config->jobs);
   if (!parsed) return respond(errorResponse(parsed.error(), instance));
+  if (auto st =
+          checkPrintable(*ctx_.templates, *parsed, documentPolicy(), localDate(ctx_.clock.nowMs()));
+      !st) {
+    return respond(errorResponse(st.error(), instance));
+  }
 
   auto roles = joinRoleNames(peer.roles);
   ctx_.committer.submit<SubmitOutcome>(
@@ -363,6 +410,97 @@ void Handlers::getJob(const Peer& peer, JobId id, const std::string& instance, R
   for (const auto& e : *events) arr.push_back(eventToJson(e));
   body["events"] = std::move(arr);
   respond(jsonResponse(200, body));
+}
+
+void Handlers::previewJob(const Peer& peer, JobId id,
+                          const std::vector<std::pair<std::string, std::string>>& query,
+                          const std::string& instance, Respond respond) {
+  if (!peer.hasAny(rolesFor(Permission::ReadJobs)))
+    return respond(problemResponse(forbidden(Permission::ReadJobs), instance));
+  const auto side = previewSide(query);
+  if (!side) {
+    return respond(
+        problemResponse(makeProblem(400, "bad-request", "side must be front or back"), instance));
+  }
+  // Same visibility as GET /v1/jobs/{id}: another operator's job does not exist.
+  auto job = ctx_.reader_jobs.get(id);
+  if (!job || (!peer.hasAny(kSeesAllJobs) && job->owner.uid != peer.actor.uid)) {
+    return respond(problemResponse(
+        makeProblem(404, "not-found", "job " + std::to_string(id) + " does not exist"), instance));
+  }
+  auto payload = ctx_.reader_jobs.payload(id);
+  if (!payload) return respond(errorResponse(payload.error(), instance));
+  auto tmpl = ctx_.templates->find(job->template_id);
+  if (!tmpl) {
+    return respond(errorResponse(
+        Error(ErrorCode::ValidationFailed,
+              "job " + std::to_string(id) + " cannot be previewed: " + tmpl.error().message,
+              {FieldError{"/template", tmpl.error().message}}),
+        instance));
+  }
+  renderPreview(std::move(tmpl).value(), std::move(payload).value(), id, *side, instance,
+                std::move(respond));
+}
+
+void Handlers::previewRequest(const Peer& peer, const HttpRequestView& req,
+                              const std::vector<std::pair<std::string, std::string>>& query,
+                              const std::string& instance, Respond respond) {
+  if (!peer.hasAny(rolesFor(Permission::SubmitJob)))
+    return respond(problemResponse(forbidden(Permission::SubmitJob), instance));
+  if (!isJsonContentType(req.content_type)) {
+    return respond(problemResponse(makeProblem(415, "unsupported-media-type",
+                                               "send the job as Content-Type: application/json"),
+                                   instance));
+  }
+  const auto side = previewSide(query);
+  if (!side) {
+    return respond(
+        problemResponse(makeProblem(400, "bad-request", "side must be front or back"), instance));
+  }
+  // Exactly the checks of a submit; nothing is stored.
+  auto parsed = parseJobRequest(req.body, ctx_.config->jobs);
+  if (!parsed) return respond(errorResponse(parsed.error(), instance));
+  if (auto st =
+          checkPrintable(*ctx_.templates, *parsed, documentPolicy(), localDate(ctx_.clock.nowMs()));
+      !st) {
+    return respond(errorResponse(st.error(), instance));
+  }
+  auto tmpl = ctx_.templates->find(parsed->template_id);
+  if (!tmpl) return respond(errorResponse(tmpl.error(), instance));
+  renderPreview(std::move(tmpl).value(), std::move(parsed->payload), 0, *side, instance,
+                std::move(respond));
+}
+
+void Handlers::renderPreview(std::shared_ptr<const render::CardTemplate> tmpl, std::string payload,
+                             JobId id, render::Side side, const std::string& instance,
+                             Respond respond) {
+  if (!tmpl->side(side).present) {
+    return respond(problemResponse(
+        makeProblem(404, "not-found",
+                    "template '" + tmpl->id + "' has no " + render::sideName(side) + " side"),
+        instance));
+  }
+  // The task owns one reference to the responder and moves it into what it
+  // posts back, so the session is only ever released on the loop.
+  auto responder = std::make_shared<Respond>(std::move(respond));
+  std::function<void()> task = [tmpl, payload = std::move(payload), id, side, instance,
+                                issued = localDate(ctx_.clock.nowMs()),
+                                executor = ctx_.ioc.get_executor(), responder]() mutable {
+    auto png = renderJobPreview(*tmpl, payload, id, documentPolicy(), issued, side);
+    boost::asio::post(executor, [png = std::move(png), instance = std::move(instance),
+                                 responder = std::move(responder)]() {
+      if (!png) return (*responder)(errorResponse(png.error(), instance));
+      (*responder)(pngResponse(*png));
+    });
+  };
+  if (!ctx_.renderer.tryPost(task)) {
+    auto p =
+        makeProblem(503, "unavailable",
+                    "the card renderer is busy with " + std::to_string(ctx_.renderer.maxQueued()) +
+                        " previews; try again in a moment");
+    p.headers.emplace_back("Retry-After", "1");
+    (*responder)(problemResponse(p, instance));
+  }
 }
 
 void Handlers::jobAction(const Peer& peer, JobId id, int action_int, const HttpRequestView& req,

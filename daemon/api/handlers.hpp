@@ -15,6 +15,7 @@
 #include "api/api_context.hpp"
 #include "api/problem.hpp"
 #include "api/router.hpp"
+#include "render/card_template.hpp"
 
 namespace cardd::api {
 
@@ -54,6 +55,16 @@ class Handlers {
   void listJobs(const Peer& peer, const std::vector<std::pair<std::string, std::string>>& query,
                 const std::string& instance, Respond respond);
   void getJob(const Peer& peer, JobId id, const std::string& instance, Respond respond);
+  // Card previews: GET /v1/jobs/{id}/preview.png and POST /v1/previews. The
+  // render runs on ctx_.renderer; the response is posted back to the loop.
+  void previewJob(const Peer& peer, JobId id,
+                  const std::vector<std::pair<std::string, std::string>>& query,
+                  const std::string& instance, Respond respond);
+  void previewRequest(const Peer& peer, const HttpRequestView& req,
+                      const std::vector<std::pair<std::string, std::string>>& query,
+                      const std::string& instance, Respond respond);
+  void renderPreview(std::shared_ptr<const render::CardTemplate> tmpl, std::string payload,
+                     JobId id, render::Side side, const std::string& instance, Respond respond);
   void jobAction(const Peer& peer, JobId id, int action, const HttpRequestView& req,
                  const std::string& instance, Respond respond);
   void listAudit(const std::vector<std::pair<std::string, std::string>>& query,

@@ -57,6 +57,8 @@ const std::vector<RouteSpec>& routeTable() {
       {"POST", "/v1/jobs", RouteId::SubmitJob},
       {"GET", "/v1/jobs", RouteId::ListJobs},
       {"GET", "/v1/jobs/{id}", RouteId::GetJob},
+      {"GET", "/v1/jobs/{id}/preview.png", RouteId::PreviewJob},
+      {"POST", "/v1/previews", RouteId::PreviewRequest},
       {"POST", "/v1/jobs/{id}/cancel", RouteId::CancelJob},
       {"POST", "/v1/jobs/{id}/hold", RouteId::HoldJob},
       {"POST", "/v1/jobs/{id}/release", RouteId::ReleaseJob},

@@ -18,6 +18,8 @@ enum class RouteId {
   SubmitJob,
   ListJobs,
   GetJob,
+  PreviewJob,
+  PreviewRequest,
   CancelJob,
   HoldJob,
   ReleaseJob,

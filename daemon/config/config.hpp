@@ -48,6 +48,7 @@ struct AccessConfig {
 struct JobsConfig {
   std::string person_schema_path;  // resolved against the config file's folder
   std::shared_ptr<const PersonSchema> person_schema;
+  std::string templates_dir;  // resolved against the config file's folder
   std::vector<std::string> templates{"ektp-specimen"};
   std::vector<std::string> profiles{"cardd-eid"};
   std::size_t max_photo_bytes = 256 * 1024;       // decoded bytes

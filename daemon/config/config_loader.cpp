@@ -335,6 +335,11 @@ void readConfig(const YAML::Node& root, const std::string& file, const std::stri
     fs::path p(schema_rel);
     if (p.is_relative()) p = fs::path(base_dir) / p;
     c.jobs.person_schema_path = p.lexically_normal().string();
+    std::string templates_rel = "templates";
+    jobs.getString("templates_dir", templates_rel);
+    fs::path t(templates_rel);
+    if (t.is_relative()) t = fs::path(base_dir) / t;
+    c.jobs.templates_dir = t.lexically_normal().string();
     jobs.getStringList("templates", c.jobs.templates);
     jobs.getStringList("profiles", c.jobs.profiles);
     jobs.getInt("max_photo_bytes", c.jobs.max_photo_bytes, 1024, 16LL << 20);

@@ -27,8 +27,9 @@ struct ConfigLoadResult {
   bool ok() const { return problems.empty(); }
 };
 
-// Reads `path`. Relative paths inside (the person schema) resolve against the
-// file's folder.
+// Reads `path`. Relative paths inside (the person schema, the templates
+// directory) resolve against the file's folder. The templates themselves are
+// loaded by templates/template_catalogue.hpp, not here.
 ConfigLoadResult loadConfigFile(const std::string& path);
 
 // Parses YAML text; `origin` names it in messages, `base_dir` resolves

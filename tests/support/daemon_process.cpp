@@ -106,6 +106,7 @@ std::string DaemonProcess::renderConfig() const {
   for (const auto& [k, v] : config_.access) access[k] = v;
   std::map<std::string, std::string> jobs{
       {"person_schema", yamlQuote(sourceDir() + "/config/schemas/ektp.yaml")},
+      {"templates_dir", yamlQuote(sourceDir() + "/config/templates")},
   };
   for (const auto& [k, v] : config_.jobs) jobs[k] = v;
 

@@ -39,7 +39,8 @@ struct DaemonConfig {
   // (see docs/config-reference.md, known issue); missing ones get "{}".
   std::map<std::string, std::string> access;
   // Extra or overriding keys under `jobs:` (person_schema defaults to the
-  // source tree's config/schemas/ektp.yaml, absolute).
+  // source tree's config/schemas/ektp.yaml and templates_dir to its
+  // config/templates, both absolute).
   std::map<std::string, std::string> jobs;
   // Appended verbatim at the end of the file.
   std::string extra_yaml;

@@ -41,6 +41,16 @@ TEST(Config, EmptyFileGivesDefaults) {
   EXPECT_EQ(r.config.api.limits.max_connections, 64u);
 }
 
+TEST(Config, TemplatesDirResolvesLikeThePersonSchema) {
+  EXPECT_EQ(load("").config.jobs.templates_dir, kConfigDir + "/templates");
+  EXPECT_EQ(load("jobs:\n  templates_dir: cards/../designs\n").config.jobs.templates_dir,
+            kConfigDir + "/designs");
+  EXPECT_EQ(load("jobs:\n  templates_dir: /srv/cardd/templates\n").config.jobs.templates_dir,
+            "/srv/cardd/templates");
+  EXPECT_THAT(described(load("jobs:\n  templates_dir: \"\"\n")),
+              ::testing::ElementsAre("test.yaml:2: jobs.templates_dir: must not be empty"));
+}
+
 TEST(Config, MissingOrEmptySectionsAreFine) {
   auto r = load("api:\nstation:\naccess:\n  admin:\n    users: [alice]\n");
   EXPECT_TRUE(r.ok()) << ::testing::PrintToString(described(r));
