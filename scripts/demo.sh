@@ -62,6 +62,11 @@ echo "--> submitting the first one again (same idempotency key): nothing is queu
 cardctl submit "$work/jobs/citizen-001.json"
 
 echo
+echo "==> the card face of job 1 as it will print (rendered from config/templates/ektp-specimen)"
+cardctl preview 1 -o "$work/job-1-front.png"
+cardctl preview 1 --side back -o "$work/job-1-back.png"
+
+echo
 echo "==> a supervisor holds job 3 (e.g. a document to re-check), then releases it"
 cardctl hold 3
 cardctl release 3
@@ -97,6 +102,7 @@ cardd_pid=""
 cat <<DONE
 
 Done. $count jobs were submitted (one canceled); the queue is durable in $work/state/cardd.db.
+  card previews:  $work/job-1-front.png, $work/job-1-back.png
   daemon log:     $work/cardd.log
   inspect store:  sqlite3 $work/state/cardd.db 'SELECT id, state, priority FROM jobs'
   next:           docs/architecture.md (design), docs/api/openapi.yaml (API),
