@@ -56,12 +56,13 @@ std::string fidText(std::uint16_t fid) {
 class Run {
  public:
   Run(apdu::ApduChannel& channel, const Profile& profile, const CardSubject& subject,
-      const SigningContext& signing)
+      const SigningContext& signing, const PersonaliserOptions& options)
       : counting_(channel),
         channel_(&counting_),
         profile_(profile),
         subject_(subject),
-        signing_(signing) {}
+        signing_(signing),
+        options_(options) {}
 
   Result<PersonalisationReport> execute() {
     auto st = timed("build", [&] { return build(); });
@@ -165,6 +166,7 @@ class Run {
     params.keySetName = profile_.keySet;
     params.keyVersion = profile_.keyVersion;
     params.level = profile_.securityLevel;
+    params.hostChallenge = options_.hostChallenge;
     if (!serial_.empty()) {
       params.expectedKdd = {0x00, 0x00};
       append(params.expectedKdd, serial_);
@@ -423,6 +425,7 @@ class Run {
   const Profile& profile_;
   const CardSubject& subject_;
   const SigningContext& signing_;
+  const PersonaliserOptions& options_;
   std::vector<BuiltFile> files_;
   Bytes serial_;
   Bytes kdd_;
@@ -434,7 +437,7 @@ class Run {
 Result<PersonalisationReport> Personaliser::run(apdu::ApduChannel& channel, const Profile& profile,
                                                 const CardSubject& subject,
                                                 const SigningContext& signing) {
-  Run run(channel, profile, subject, signing);
+  Run run(channel, profile, subject, signing, options_);
   return run.execute();
 }
 

@@ -20,11 +20,14 @@
 // never hold personal data: they name files, fields, status words and sizes.
 //
 // Threading: run() uses the channel and the signers for its duration; one
-// card at a time per Personaliser (it holds no state between runs).
+// card at a time per Personaliser (it holds no state between runs, only its
+// options).
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "apdu/apdu_channel.hpp"
@@ -67,10 +70,24 @@ struct PersonalisationReport {
   bool locked = false;
 };
 
+// Knobs for tests and benchmarks; the defaults are what production uses.
+struct PersonaliserOptions {
+  // SCP03 host challenge source (Scp03Params::hostChallenge); empty: random.
+  // A fixed challenge makes the APDU stream of a run replayable on an
+  // identical blank chip (bench/personalise).
+  std::function<Bytes()> hostChallenge;
+};
+
 class Personaliser {
  public:
+  Personaliser() = default;
+  explicit Personaliser(PersonaliserOptions options) : options_(std::move(options)) {}
+
   Result<PersonalisationReport> run(apdu::ApduChannel& channel, const Profile& profile,
                                     const CardSubject& subject, const SigningContext& signing);
+
+ private:
+  PersonaliserOptions options_;
 };
 
 }  // namespace cardd::applets::personalisation

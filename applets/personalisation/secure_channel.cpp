@@ -64,7 +64,12 @@ Result<SecureChannel> openScp03(apdu::ApduChannel& inner, const Scp03Params& par
     return Error{ErrorCode::InvalidArgument, "no master key for the SCP03 channel"};
   }
   Bytes hostChallenge(scp03::kChallengeSize);
-  if (RAND_bytes(hostChallenge.data(), static_cast<int>(hostChallenge.size())) != 1) {
+  if (params.hostChallenge) {
+    hostChallenge = params.hostChallenge();
+    if (hostChallenge.size() != scp03::kChallengeSize) {
+      return Error{ErrorCode::InvalidArgument, "the injected host challenge is not 8 bytes"};
+    }
+  } else if (RAND_bytes(hostChallenge.data(), static_cast<int>(hostChallenge.size())) != 1) {
     return Error{ErrorCode::Internal, "the random generator failed (host challenge)"};
   }
   auto iu = scp03::initializeUpdateCommand(params.keyVersion, hostChallenge);

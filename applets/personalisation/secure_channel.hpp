@@ -15,6 +15,7 @@
 // it. Threading: one thread, like every ApduChannel.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "apdu/apdu_channel.hpp"
@@ -48,9 +49,15 @@ struct Scp03Params {
   std::uint8_t keyVersion = 0x30;
   scp03::SecurityLevel level = 0x33;
   Bytes expectedKdd;  // empty: accept the card's
+  // Source of the 8-byte host challenge; empty: fresh random bytes (always,
+  // in production). Benchmarks and tests inject a fixed one to make a
+  // session reproducible on an identical blank chip (same serial, same
+  // sequence counter). A source returning another size is an error.
+  std::function<Bytes()> hostChallenge;
 };
 
-// INITIALIZE UPDATE with a fresh random host challenge, checks the card
+// INITIALIZE UPDATE with a fresh random host challenge (or the injected
+// one, see Scp03Params::hostChallenge), checks the card
 // cryptogram, EXTERNAL AUTHENTICATE. Errors: IntegrityCheckFailed
 // ("authentication refused: …", wrong master key), Unavailable/transport
 // errors from the inner channel, InvalidArgument for malformed answers; each
