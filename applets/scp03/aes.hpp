@@ -3,10 +3,13 @@
 // EVP_Cipher AES-ECB / AES-CBC). Keys are 16, 24 or 32 bytes; any other size
 // is an InvalidArgument error, as is CBC data that is not a whole number of
 // blocks. Failures inside OpenSSL are Internal errors. No padding is added or
-// removed here (see padding.hpp). Pure functions; thread-safe (each call
-// builds its own OpenSSL contexts).
+// removed here (see padding.hpp). Pure functions; thread-safe: the
+// algorithms are fetched once per process, each call keys its own context
+// (a CMAC context duplicated from a per-process template, a per-thread
+// cipher context reset after use).
 
 #include <cstddef>
+#include <initializer_list>
 
 #include "common/bytes.hpp"
 #include "core/result.hpp"
@@ -20,6 +23,8 @@ bool isAesKeySize(std::size_t size);
 
 // AES-CMAC (NIST SP 800-38B) of `data`: 16 bytes.
 Result<Bytes> aesCmac(ByteView key, ByteView data);
+// AES-CMAC of the concatenation of `parts`, without building it.
+Result<Bytes> aesCmac(ByteView key, std::initializer_list<ByteView> parts);
 
 // AES-ECB of one 16-byte block.
 Result<Bytes> aesEncryptBlock(ByteView key, ByteView block);

@@ -84,16 +84,19 @@ Result<apdu::CommandApdu> HostSession::wrap(const apdu::CommandApdu& plain) {
   /* The counter and the chain only move once the command is fully wrapped:
      a refused command leaves the session in step with the card. */
   const std::uint32_t counter = counter_ + 1;
-  apdu::CommandApdu wrapped = plain;
   auto cla = protectedCla(plain.cla);
   if (!cla) return std::move(cla).error();
   if ((plain.cla & 0x04) != 0) return misuse("command already carries the SM bit");
-  wrapped.cla = *cla;
-
+  /* The header of the plain command; its data copied only when it travels
+     in clear (an encrypted field replaces it). */
+  apdu::CommandApdu wrapped{*cla, plain.ins, plain.p1, plain.p2, {}, plain.ne, plain.form};
   if (hasCDecryption(level_) && !plain.data.empty()) {
     auto cipher = encryptCommandData(sessionKeys_.enc, counter, plain.data);
     if (!cipher) return std::move(cipher).error();
     wrapped.data = std::move(cipher).value();
+  } else {
+    wrapped.data.reserve(plain.data.size() + kMacSize);
+    wrapped.data.assign(plain.data.begin(), plain.data.end());
   }
   auto chain = nextCommandChain(sessionKeys_.mac, chain_, wrapped);
   if (!chain) return std::move(chain).error();

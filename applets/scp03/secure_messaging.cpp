@@ -55,20 +55,15 @@ Result<Bytes> nextCommandChain(ByteView sessionMac, ByteView chain,
   if (lc > (extended ? apdu::kExtendedMaxData : apdu::kShortMaxData)) {
     return Error{ErrorCode::InvalidArgument, "command data too long for C-MAC"};
   }
-  Bytes input;
-  input.reserve(kBlockSize + 7 + command.data.size());
-  append(input, chain);
-  input.push_back(command.cla);
-  input.push_back(command.ins);
-  input.push_back(command.p1);
-  input.push_back(command.p2);
+  std::uint8_t header[7] = {command.cla, command.ins, command.p1, command.p2};
+  std::size_t headerSize = 4;
   if (extended) {
-    input.push_back(0x00);
-    input.push_back(static_cast<std::uint8_t>(lc >> 8));
+    header[headerSize++] = 0x00;
+    header[headerSize++] = static_cast<std::uint8_t>(lc >> 8);
   }
-  input.push_back(static_cast<std::uint8_t>(lc & 0xFF));
-  append(input, command.data);
-  return aesCmac(sessionMac, input);
+  header[headerSize++] = static_cast<std::uint8_t>(lc & 0xFF);
+  /* MACed in place: the command data is not copied. */
+  return aesCmac(sessionMac, {chain, ByteView(header, headerSize), command.data});
 }
 
 Bytes counterBlock(std::uint32_t counter, bool response) {
@@ -100,11 +95,9 @@ Result<Bytes> responseMac(ByteView sessionRmac, ByteView chain, ByteView data, s
   if (chain.size() != kBlockSize) {
     return Error{ErrorCode::InvalidArgument, "MAC chaining value must be 16 bytes"};
   }
-  Bytes input(chain.begin(), chain.end());
-  append(input, data);
-  input.push_back(static_cast<std::uint8_t>(sw >> 8));
-  input.push_back(static_cast<std::uint8_t>(sw & 0xFF));
-  auto mac = aesCmac(sessionRmac, input);
+  const std::uint8_t status[2] = {static_cast<std::uint8_t>(sw >> 8),
+                                  static_cast<std::uint8_t>(sw & 0xFF)};
+  auto mac = aesCmac(sessionRmac, {chain, data, ByteView(status, 2)});
   if (!mac) return mac;
   mac->resize(kMacSize);
   return mac;

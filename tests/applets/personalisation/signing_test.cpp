@@ -187,6 +187,32 @@ TEST(Sod, VerifyRoundTripAndFailures) {
   EXPECT_FALSE(verifySod(hex("61 00"), *anchors).ok());
 }
 
+TEST(Sod, OneBuilderSignsManySodsEachWithItsOwnHashes) {
+  // SodBuilder keeps the CMS template and the signing context between SODs:
+  // every SOD it builds must verify and carry its own data-group hashes.
+  TempDir dir;
+  auto pki = TestPki::create(dir);
+  auto signer = PemFileSigner::load(pki.dsKeyPath, pki.dsCertPath);
+  ASSERT_TRUE(signer.ok());
+  auto anchors = TrustAnchors::load(pki.cscaPath);
+  ASSERT_TRUE(anchors.ok());
+  auto builder = SodBuilder::create(*signer, {});
+  ASSERT_TRUE(builder.ok()) << builder.error().message;
+  std::vector<Bytes> sods;
+  for (std::uint8_t card = 1; card <= 3; ++card) {
+    lds::LdsSecurityObject object;
+    object.hashes = {{1, Bytes(32, card)}, {2, Bytes(32, static_cast<std::uint8_t>(card + 0x40))}};
+    auto sod = builder->build(object);
+    ASSERT_TRUE(sod.ok()) << sod.error().message;
+    auto verified = verifySod(*sod, *anchors);
+    ASSERT_TRUE(verified.ok()) << "card " << int(card) << ": " << verified.error().message;
+    EXPECT_EQ(verified->object, object) << "card " << int(card);
+    sods.push_back(*sod);
+  }
+  EXPECT_NE(sods[0], sods[1]);
+  EXPECT_NE(sods[1], sods[2]);
+}
+
 TEST(Sod, RsaPssSignature) {
   TempDir dir;
   auto pki = TestPki::create(dir, true);
