@@ -16,27 +16,8 @@ namespace {
 
 namespace json = boost::json;
 
-HttpResponse jsonResponse(unsigned status, const json::value& v) {
-  HttpResponse r;
-  r.status = status;
-  r.body = json::serialize(v);
-  return r;
-}
-
 HttpResponse errorResponse(const Error& e, std::string_view instance) {
   return problemResponse(problemFromError(e), instance);
-}
-
-Problem forbidden(Permission needed) {
-  auto p = makeProblem(403, "forbidden", "");
-  p.required_roles = roleNames(rolesFor(needed));
-  std::string list;
-  for (std::size_t i = 0; i < p.required_roles.size(); ++i) {
-    if (i > 0) list += i + 1 == p.required_roles.size() ? " or " : ", ";
-    list += p.required_roles[i];
-  }
-  p.detail = "this needs the " + list + " role";
-  return p;
 }
 
 // The document fields a card carries (number, issuer, dates). There is no
@@ -69,14 +50,6 @@ HttpResponse pngResponse(const std::vector<std::uint8_t>& png) {
   r.body.assign(png.begin(), png.end());
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
-}
-
-bool isJsonContentType(std::string_view ct) {
-  const auto semi = ct.find(';');
-  std::string base(ct.substr(0, semi));
-  while (!base.empty() && base.back() == ' ') base.pop_back();
-  for (auto& c : base) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return base == "application/json";
 }
 
 json::object auditDetail(std::initializer_list<std::pair<std::string_view, json::value>> items) {

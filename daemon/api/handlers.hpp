@@ -4,6 +4,7 @@
 // stream, for which handle() returns a StreamRequest and the session takes
 // over. Runs on the event loop.
 
+#include <boost/json/value.hpp>
 #include <functional>
 #include <optional>
 #include <string>
@@ -42,6 +43,12 @@ struct StreamRequest {
 };
 
 HttpResponse problemResponse(const Problem& problem, std::string_view instance);
+// A JSON body with `status` (responses.cpp).
+HttpResponse jsonResponse(unsigned status, const boost::json::value& v);
+// 403 naming the roles that grant `needed`.
+Problem forbidden(Permission needed);
+// Whether a Content-Type is application/json (parameters and case ignored).
+bool isJsonContentType(std::string_view content_type);
 
 class Handlers {
  public:

@@ -16,25 +16,6 @@ namespace {
 
 namespace json = boost::json;
 
-HttpResponse jsonOk(unsigned status, const json::value& v) {
-  HttpResponse r;
-  r.status = status;
-  r.body = json::serialize(v);
-  return r;
-}
-
-Problem forbiddenFor(Permission needed) {
-  auto p = makeProblem(403, "forbidden", "");
-  p.required_roles = roleNames(rolesFor(needed));
-  std::string list;
-  for (std::size_t i = 0; i < p.required_roles.size(); ++i) {
-    if (i > 0) list += i + 1 == p.required_roles.size() ? " or " : ", ";
-    list += p.required_roles[i];
-  }
-  p.detail = "this needs the " + list + " role";
-  return p;
-}
-
 // Reads a JSON object body field by field, collecting every problem so that
 // the client learns them all at once.
 class BodyReader {
@@ -166,12 +147,12 @@ void Handlers::inventory(const Peer& peer, RouteId route, JobId id,
   if (route == RouteId::GetInventory || route == RouteId::ListLedger ||
       route == RouteId::ListDestructions) {
     if (!peer.hasAny(rolesFor(Permission::ReadInventory)))
-      return respond(problemResponse(forbiddenFor(Permission::ReadInventory), instance));
+      return respond(problemResponse(forbidden(Permission::ReadInventory), instance));
     if (route == RouteId::GetInventory) {
       if (!query.empty()) return badRequest("this resource takes no query parameters");
       auto s = ctx_.reader_ledger.summary();
       if (!s) return answerError(s.error());
-      return respond(jsonOk(200, summaryToJson(*s)));
+      return respond(jsonResponse(200, summaryToJson(*s)));
     }
     if (route == RouteId::ListDestructions) {
       bool awaiting = false;
@@ -184,7 +165,7 @@ void Handlers::inventory(const Peer& peer, RouteId route, JobId id,
       if (!rows) return answerError(rows.error());
       json::array arr;
       for (const auto& d : *rows) arr.push_back(destructionToJson(d));
-      return respond(jsonOk(200, json::object{{"destructions", std::move(arr)}}));
+      return respond(jsonResponse(200, json::object{{"destructions", std::move(arr)}}));
     }
     std::int64_t after = 0;
     int limit = 100;
@@ -205,7 +186,7 @@ void Handlers::inventory(const Peer& peer, RouteId route, JobId id,
     for (const auto& e : *rows) arr.push_back(entryToJson(e));
     json::object body{{"entries", std::move(arr)}};
     body["next_after"] = more ? json::value(rows->back().seq) : json::value(nullptr);
-    return respond(jsonOk(200, body));
+    return respond(jsonResponse(200, body));
   }
 
   // ---- Changes ----
@@ -244,10 +225,7 @@ void Handlers::inventory(const Peer& peer, RouteId route, JobId id,
   json::object empty;
   json::value parsed;
   if (!req.body.empty() || route != RouteId::WitnessDestruction) {
-    const auto semi = req.content_type.find(';');
-    std::string base(req.content_type.substr(0, semi));
-    while (!base.empty() && base.back() == ' ') base.pop_back();
-    if (base != "application/json") {
+    if (!isJsonContentType(req.content_type)) {
       return respond(problemResponse(
           makeProblem(415, "unsupported-media-type", "send the body as application/json"),
           instance));
@@ -409,7 +387,7 @@ void Handlers::inventory(const Peer& peer, RouteId route, JobId id,
       [respond = std::move(respond), instance, status, action](Result<json::value> r) {
         if (!r) return respond(problemResponse(problemFromError(r.error()), instance));
         log::info("inventory changed", {{"action", action}});
-        respond(jsonOk(status, *r));
+        respond(jsonResponse(status, *r));
       });
 }
 

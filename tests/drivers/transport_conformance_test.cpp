@@ -3,7 +3,8 @@
 //   - ScriptedTransport, which follows the script itself;
 //   - TcpTransport, connected to a loopback server thread that plays the
 //     same script from the device side.
-// A new transport (USB) adds one Harness and one line to the type list.
+//   - UsbPrinterTransport, over the scripted fake at the libusb boundary.
+// A new transport adds one Harness and one line to the type list.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -16,6 +17,8 @@
 #include "loopback_server.hpp"
 #include "transport/scripted_transport.hpp"
 #include "transport/tcp_transport.hpp"
+#include "transport/usb/scripted_usb_backend.hpp"
+#include "transport/usb/usb_printer_transport.hpp"
 
 namespace cardd::drivers {
 namespace {
@@ -95,6 +98,50 @@ class TcpHarness {
   std::vector<std::string> problems_;  // Written by the server thread; read after join().
 };
 
+// UsbPrinterTransport over ScriptedUsbBackend, the fake at the libusb
+// boundary: expect -> an OUT transfer, reply -> an IN transfer, timeout -> a
+// transfer that times out, disconnect -> the device is unplugged.
+class UsbHarness {
+ public:
+  std::unique_ptr<Transport> start(const std::vector<ScriptStep>& script) {
+    FakeUsbDevice d = fakeUsbPrinter(0x0f49, 0x3007, "1-2");
+    for (const auto& step : script) {
+      switch (step.kind) {
+        case ScriptStep::Kind::Expect:
+          d.script.push_back(UsbStep::out(step.bytes));
+          break;
+        case ScriptStep::Kind::Reply:
+          d.script.push_back(UsbStep::in(step.bytes));
+          break;
+        case ScriptStep::Kind::Timeout:
+          d.script.push_back(UsbStep::fail(LIBUSB_ERROR_TIMEOUT));
+          break;
+        case ScriptStep::Kind::Disconnect:
+          d.script.push_back(UsbStep::unplug());
+          break;
+      }
+    }
+    backend_->addDevice(d);
+    UsbPrinterTransport::Options options;
+    options.notice = [](std::string_view) {};
+    auto t =
+        std::make_unique<UsbPrinterTransport>(backend_, *UsbSelector::parse("0f49:3007"), options);
+    auto opened = t->open();
+    if (!opened.ok() || *opened != LinkState::Ok) return nullptr;
+    return t;
+  }
+  std::vector<std::string> finish(std::unique_ptr<Transport> t) {
+    t.reset();
+    std::vector<std::string> problems = backend_->mismatches();
+    if (!backend_->scriptDone("1-2")) problems.push_back("script not finished");
+    if (backend_->openHandles("1-2") != 0) problems.push_back("device left open");
+    return problems;
+  }
+
+ private:
+  std::shared_ptr<ScriptedUsbBackend> backend_ = std::make_shared<ScriptedUsbBackend>();
+};
+
 template <typename H>
 class TransportConformance : public ::testing::Test {
  protected:
@@ -113,7 +160,7 @@ class TransportConformance : public ::testing::Test {
   H harness_;
 };
 
-using Harnesses = ::testing::Types<ScriptedHarness, TcpHarness>;
+using Harnesses = ::testing::Types<ScriptedHarness, TcpHarness, UsbHarness>;
 TYPED_TEST_SUITE(TransportConformance, Harnesses);
 
 TYPED_TEST(TransportConformance, RequestAndReply) {
