@@ -143,6 +143,7 @@ access:
   operator: { users: ["$(id -un)"] }
 jobs:
   person_schema: $REPO/config/schemas/ektp.yaml
+  templates_dir: $REPO/config/templates
   templates: [ektp-specimen]
   profiles: [cardd-eid]
 EOF
