@@ -58,7 +58,7 @@ die() { say "submit_throughput.sh: $*"; exit 1; }
 # --- build ---------------------------------------------------------------------
 if [ "$BUILD" = 1 ]; then
   targets=(cardd-loadgen)
-  [ "$FAKE" = 1 ] || targets+=(cardd)
+  [ "$FAKE" = 1 ] || targets+=(cardd cardd-render)   # cardd spawns cardd-render for previews
   { [ "$FAKE" = 1 ] || [ "$CALIBRATE" = 1 ]; } && targets+=(cardd-fake-server)
   if [ "$BUILD_DIR" = "$REPO/build/release" ] && [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
     (cd "$REPO" && cmake --preset release >&2)
@@ -156,6 +156,10 @@ say "$SERVER_NAME pid $SERVER_PID, socket $SOCK, state on $FSTYPE"
 rss_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 sleep 1
 IDLE_RSS_KB=$(rss_kb "$SERVER_PID" VmRSS)
+# Rendering belongs in the cardd-render helper: cardd should not map librsvg
+# (nor cairo, pango, ICU), whose pages were most of a 21 MB idle RSS once.
+RENDER_LIBS_MAPPED=$(grep -E -o '/lib[^ ]*/(librsvg|libcairo|libpango|libicu)[^/ ]*\.so[^ ]*' "/proc/$SERVER_PID/maps" 2>/dev/null |
+  sed 's|.*/||; s|\.so.*||' | sort -u | paste -sd' ' - || true)
 
 # cupsd's idle RSS on this machine, in this run (a private instance on a unix
 # socket only), when cupsd is installed (apt-get install cups-daemon).
@@ -284,6 +288,7 @@ rss_ratio=$(ratio "$IDLE_RSS_KB" $CUPSD_RSS_KB)
 rss_verdict=$(awk -v a="$IDLE_RSS_KB" -v b=$CUPSD_RSS_KB 'BEGIN { print (a <= b) ? "meets" : "MISSES" }')
 printf 'idle RSS: %s kB (%.1f MiB) = %s of cupsd 8.4 MiB: %s the target (<= 1.00x); after the runs %s kB, peak %s kB\n' \
   "$IDLE_RSS_KB" "$(awk -v k="$IDLE_RSS_KB" 'BEGIN { print k / 1024 }')" "$rss_ratio" "$rss_verdict" "$AFTER_RSS_KB" "$PEAK_RSS_KB"
+echo "rendering libraries mapped in $SERVER_NAME: ${RENDER_LIBS_MAPPED:-none}"
 if [ -n "$CUPSD_LOCAL_RSS_KB" ]; then
   printf 'idle RSS side by side on this machine: cardd %s kB, cupsd %s kB = %s\n' \
     "$IDLE_RSS_KB" "$CUPSD_LOCAL_RSS_KB" "$(ratio "$IDLE_RSS_KB" "$CUPSD_LOCAL_RSS_KB")"
@@ -316,7 +321,7 @@ cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo | sed 's
     "$(nproc)" "$cpu_model" "$(uname -r)" "$FSTYPE" "$LOADAVG" "$(cut -d' ' -f1 /proc/loadavg)"
   printf '"server":"%s","server_binary":"%s","log_level":"%s","repeat":%s,' "$SERVER_NAME" "$SERVER_BIN" "$LOG_LEVEL" "$REPEAT"
   printf '"targets":{"jobs_per_s":%s,"cupsd_jobs_per_s":%s,"cupsd_idle_rss_kb":%s},' $TARGET_JOBS_S $CUPSD_JOBS_S $CUPSD_RSS_KB
-  printf '"idle_rss_kb":%s,"cupsd_local_idle_rss_kb":%s,"after_rss_kb":%s,"peak_rss_kb":%s,"scenarios":[' "$IDLE_RSS_KB" "${CUPSD_LOCAL_RSS_KB:-null}" "$AFTER_RSS_KB" "$PEAK_RSS_KB"
+  printf '"idle_rss_kb":%s,"cupsd_local_idle_rss_kb":%s,"after_rss_kb":%s,"peak_rss_kb":%s,"render_libs_mapped":"%s","scenarios":[' "$IDLE_RSS_KB" "${CUPSD_LOCAL_RSS_KB:-null}" "$AFTER_RSS_KB" "$PEAK_RSS_KB" "$RENDER_LIBS_MAPPED"
   sep=""
   for s in "${SCENARIOS[@]}"; do
     IFS='|' read -r name jobs clients pipeline desc <<<"$s"

@@ -27,6 +27,10 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
+#include "printer/printer_registry.hpp"
+#include "station/issuance_keys.hpp"
+#include "station/scheduler.hpp"
+#include "store/attempt_store.hpp"
 #include "store/schema.hpp"
 #include "store/store_committer.hpp"
 #include "templates/render_worker.hpp"
@@ -131,10 +135,15 @@ std::shared_ptr<cardd::Config> loadConfig(const Options& o, bool to_stderr) {
   return cfg;
 }
 
-// Loads the templates the config lists; logs (or prints) each problem.
+// Loads the templates the config lists, has cardd-render check them with
+// librsvg (the helper exits when this returns); logs (or prints) each problem.
 std::shared_ptr<const cardd::TemplateCatalogue> loadTemplates(const cardd::Config& config,
                                                               bool to_stderr) {
-  auto catalogue = cardd::TemplateCatalogue::load(config.jobs);
+  cardd::RenderClient checker;
+  auto catalogue = cardd::TemplateCatalogue::load(
+      config.jobs, [&checker](const std::string& dir, const std::vector<std::string>& ids) {
+        return checker.check(dir, ids);
+      });
   for (const auto& line : catalogue->describeProblems()) {
     if (to_stderr)
       std::fprintf(stderr, "%s\n", line.c_str());
@@ -197,21 +206,67 @@ int run(const Options& opts) {
     return kExitStore;
   }
 
+  // The chip keys are opened now: a key that cannot be used stops cardd
+  // here, naming it, instead of spoiling the first card.
+  std::unique_ptr<cardd::station::IssuanceKeys> keys;
+  if (!config->printers.empty() && !config->issuance.profiles.empty()) {
+    const auto fields = config->jobs.person_schema
+                            ? cardd::personFieldNames(*config->jobs.person_schema)
+                            : std::vector<std::string>{};
+    auto loaded = cardd::station::IssuanceKeys::load(config->issuance, fields);
+    if (!loaded) {
+      std::fprintf(stderr, "cardd: %s\n", loaded.error().message.c_str());
+      cardd::log::error("cannot load the issuance keys", {{"error", loaded.error().message}});
+      return kExitConfig;
+    }
+    keys = std::move(loaded).value();
+    for (const auto& line : keys->describe()) cardd::log::info("issuance key", {{"key", line}});
+  }
+
   cardd::SystemClock clock;
   asio::io_context ioc(1);
   cardd::api::EventHub hub;
-  cardd::StoreCommitter committer(
-      std::move(writer).value(), clock, ioc.get_executor(),
-      [&hub](const std::vector<cardd::JobEvent>& ev) { hub.publish(ev); });
+  cardd::station::Scheduler* scheduler_ptr = nullptr;
+  cardd::StoreCommitter committer(std::move(writer).value(), clock, ioc.get_executor(),
+                                  [&hub, &scheduler_ptr](const std::vector<cardd::JobEvent>& ev) {
+                                    hub.publish(ev);
+                                    if (scheduler_ptr != nullptr) scheduler_ptr->onEvents(ev);
+                                  });
   cardd::JobStore reader_jobs(**reader, clock);
   cardd::AuditLog reader_audit(**reader, clock);
   cardd::LedgerStore reader_ledger(**reader, clock);
+  cardd::AttemptStore reader_attempts(**reader, clock);
+
+  // The station: one worker per configured printer.
+  cardd::drivers::PrinterRegistry registry;
+  cardd::drivers::registerBuiltinFamilies(registry);
+  std::unique_ptr<cardd::station::Scheduler> scheduler;
+  if (!config->printers.empty()) {
+    auto made = cardd::station::Scheduler::create(
+        {ioc, committer, **reader, reader_attempts, reader_ledger, clock}, *config, templates,
+        keys.get(), registry);
+    if (!made) {
+      std::fprintf(stderr, "cardd: %s\n", made.error().message.c_str());
+      cardd::log::error("cannot set up the printers", {{"error", made.error().message}});
+      return kExitConfig;
+    }
+    scheduler = std::move(made).value();
+    scheduler_ptr = scheduler.get();
+  }
   cardd::RenderWorker renderer(kPreviewQueue);
-  cardd::api::ApiContext ctx{
-      ioc,           config,      std::make_unique<cardd::api::AccessResolver>(config->access),
-      committer,     reader_jobs, reader_audit,
-      reader_ledger, hub,         clock,
-      templates,     renderer};
+  cardd::api::ApiContext ctx{ioc,
+                             config,
+                             std::make_unique<cardd::api::AccessResolver>(config->access),
+                             committer,
+                             reader_jobs,
+                             reader_audit,
+                             reader_ledger,
+                             hub,
+                             clock,
+                             templates,
+                             renderer,
+                             reader_attempts,
+                             scheduler.get()};
   cardd::api::ApiServer server(ctx);
 
   // systemd socket activation, else our own socket.
@@ -230,6 +285,7 @@ int run(const Options& opts) {
     return 1;
   }
   server.start();
+  if (scheduler) scheduler->start();
 
   // Watchdog: pet from the loop, so a stuck loop gets us restarted.
   asio::steady_timer watchdog(ioc);
@@ -256,7 +312,8 @@ int run(const Options& opts) {
       if (pending && held) {
         notify("STATUS=Serving on " + listening_on + "; " + std::to_string(*pending) +
                " jobs pending, " + std::to_string(*held) + " held, " +
-               std::to_string(server.connections()) + " connections");
+               std::to_string(server.connections()) + " connections" +
+               (scheduler ? "; printers: " + scheduler->summary() : std::string()));
       }
       status_timer.expires_after(std::chrono::seconds(5));
       status_timer.async_wait([&](boost::system::error_code ec) {
@@ -290,6 +347,9 @@ int run(const Options& opts) {
           cardd::log::setLevel(fresh->log_level);
           ctx.access = std::make_unique<cardd::api::AccessResolver>(fresh->access);
           ctx.templates = loadTemplates(*fresh, false);
+          if (scheduler) scheduler->setTemplates(ctx.templates);
+          if (fresh->printers.size() != ctx.config->printers.size())
+            cardd::log::warning("printer changes take effect after a restart");
           ctx.config = fresh;
           cardd::log::notice("configuration reloaded", {{"config", opts.config_path}});
         }
@@ -301,6 +361,8 @@ int run(const Options& opts) {
       notify("STOPPING=1\nSTATUS=Finishing accepted requests");
       cardd::log::notice("stopping: finishing accepted requests");
       auto finish = [&] {
+        // Each printer finishes the card it holds before the store closes.
+        if (scheduler) scheduler->stop();
         status_timer.cancel();
         watchdog.cancel();
         committer.stop();
@@ -323,6 +385,7 @@ int run(const Options& opts) {
                      {{"version", cardd::kVersion}, {"socket", listening_on}, {"store", db_path}});
   notify("READY=1\nSTATUS=Serving on " + listening_on);
   ioc.run();
+  if (scheduler) scheduler->stop();
   // Unwind whatever is left (only after a forced stop) before the objects the
   // sessions refer to go away. Previews still queued finish and post their
   // responses, which the poll below delivers (or drops with their session).

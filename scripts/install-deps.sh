@@ -12,7 +12,7 @@ packages=(
   libpcsclite-dev libusb-1.0-0-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   systemd procps curl python3 strace clang-format
-  pcscd vsmartcard-vpcd pcsc-tools python3-pyscard opensc
+  pcscd vsmartcard-vpcd pcsc-tools python3-pyscard opensc iproute2 procps
   librsvg2-dev libcairo2-dev libqrencode-dev librsvg2-bin fonts-dejavu-core
   python3-pil python3-numpy libturbojpeg0-dev
   softhsm2 libp11-dev libengine-pkcs11-openssl

@@ -4,8 +4,10 @@
 usage: make-citizens.py OUT_DIR N [SEED]
 
 Names, NIK-like numbers (region code + birth date + serial, +40 on the day
-for women, as on a real NIK) and a small generated PNG portrait per person.
-Every person is fictional; the data exists to exercise the queue.
+for women, as on a real NIK) and a generated PNG portrait per person: head,
+hair and shoulders drawn on the e-KTP background colour (red for odd birth
+years, blue for even). Standard library only (no PIL), so any python3 runs it.
+Every person is fictional; the data exists to exercise the station.
 """
 import base64
 import json
@@ -28,16 +30,54 @@ REGIONS = [  # (code, village, district, city, province)
 ]
 RELIGIONS = ["ISLAM", "KRISTEN", "KATOLIK", "HINDU", "BUDDHA", "KONGHUCU"]
 JOBS = ["KARYAWAN SWASTA", "WIRASWASTA", "PELAJAR/MAHASISWA", "PEGAWAI NEGERI SIPIL", "PETANI/PEKEBUN", "GURU"]
+SKIN = [(241, 194, 155), (224, 172, 125), (198, 142, 98), (165, 114, 76), (128, 86, 56)]
+HAIR = [(25, 20, 18), (45, 34, 28), (70, 52, 40)]
+CLOTHES = [(245, 245, 245), (30, 40, 70), (90, 90, 95), (150, 30, 40), (30, 90, 60)]
 
 
-def png(width, height, rgb):
-    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+def png(width, height, pixel):
+    """A truecolour PNG; pixel(x, y) gives (r, g, b)."""
+    raw = b"".join(b"\x00" + b"".join(bytes(pixel(x, y)) for x in range(width)) for y in range(height))
 
     def chunk(tag, data):
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+def portrait(rng, birth_year, female):
+    """A 96 x 128 passport-style drawing: ellipses for head, hair, ears, eyes and shoulders."""
+    w, h = 96, 128
+    background = (200, 40, 45) if birth_year % 2 else (40, 90, 190)
+    skin, hair, cloth = rng.choice(SKIN), rng.choice(HAIR), rng.choice(CLOTHES)
+    cx, cy = w / 2 + rng.uniform(-3, 3), 54 + rng.uniform(-3, 3)
+    rx, ry = rng.uniform(19, 23), rng.uniform(25, 29)
+    long_hair = female and rng.random() < 0.8
+
+    def inside(x, y, ex, ey, erx, ery):
+        return ((x - ex) / erx) ** 2 + ((y - ey) / ery) ** 2 <= 1.0
+
+    def pixel(x, y):
+        if inside(x, y, cx, 132, 44, 30):
+            return cloth
+        if inside(x, y, cx, 92, 9, 14):  # neck
+            return skin
+        if inside(x, y, cx - 9, cy - 4, 4, 2.5) or inside(x, y, cx + 9, cy - 4, 4, 2.5):
+            return (35, 30, 30)  # eyes
+        if inside(x, y, cx, cy + 14, 7, 2):
+            return (150, 70, 70)  # mouth
+        if inside(x, y, cx, cy, rx, ry) and y > cy - ry * 0.55:
+            return skin
+        if inside(x, y, cx - rx, cy, 4, 7) or inside(x, y, cx + rx, cy, 4, 7):
+            return skin  # ears
+        if inside(x, y, cx, cy - 4, rx + 4, ry + 4):
+            return hair
+        if long_hair and inside(x, y, cx, cy + 18, rx + 7, ry + 6):
+            return hair
+        return background
+
+    return png(w, h, pixel)
 
 
 def citizen(rng, index):
@@ -72,7 +112,7 @@ def citizen(rng, index):
             "citizenship": "WNI",
             "valid_until": "SEUMUR HIDUP",
         },
-        "photo": base64.b64encode(png(24, 32, [rng.randint(60, 230) for _ in range(3)])).decode(),
+        "photo": base64.b64encode(portrait(rng, year, female)).decode(),
         "fingerprints": [
             {"finger": "right-thumb", "format": "iso-19794-2", "data": base64.b64encode(os.urandom(48)).decode()},
             {"finger": "left-thumb", "format": "iso-19794-2", "data": base64.b64encode(os.urandom(48)).decode()},

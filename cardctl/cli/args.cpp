@@ -32,7 +32,9 @@ constexpr CommandSpec kCommands[] = {
     {"events", Command::Events, 0},    {"audit", Command::AuditVerify, 1},
     {"ping", Command::Ping, 0},        {"help", Command::Help, 0},
     {"version", Command::Version, 0},  {"stock", Command::Stock, -1},
-    {"preview", Command::Preview, -1},
+    {"preview", Command::Preview, -1}, {"printers", Command::Printers, 0},
+    {"printer", Command::Printer, 1},  {"pause", Command::Pause, 1},
+    {"resume", Command::Resume, 1},    {"confirm-issued", Command::ConfirmIssued, 1},
 };
 
 // Options of one command, with whether they take a value.
@@ -43,16 +45,27 @@ struct OptionSpec {
 };
 
 constexpr OptionSpec kCommandOptions[] = {
-    {"--state", true, Command::Jobs},     {"--all", false, Command::Jobs},
-    {"--limit", true, Command::Jobs},     {"--follow", false, Command::Events},
-    {"-f", false, Command::Events},       {"--since", true, Command::Events},
-    {"--supplier", true, Command::Stock}, {"--quantity", true, Command::Stock},
-    {"--serials", true, Command::Stock},  {"--lot", true, Command::Stock},
-    {"--note", true, Command::Stock},     {"--reason", true, Command::Stock},
-    {"--side", true, Command::Preview},   {"-o", true, Command::Preview},
-    {"--output", true, Command::Preview}, {"--force", false, Command::Preview},
-    {"--file", true, Command::Preview},   {"--template", true, Command::Preview},
+    {"--state", true, Command::Jobs},        {"--all", false, Command::Jobs},
+    {"--limit", true, Command::Jobs},        {"--follow", false, Command::Events},
+    {"-f", false, Command::Events},          {"--since", true, Command::Events},
+    {"--supplier", true, Command::Stock},    {"--quantity", true, Command::Stock},
+    {"--serials", true, Command::Stock},     {"--lot", true, Command::Stock},
+    {"--note", true, Command::Stock},        {"--reason", true, Command::Stock},
+    {"--side", true, Command::Preview},      {"-o", true, Command::Preview},
+    {"--output", true, Command::Preview},    {"--force", false, Command::Preview},
+    {"--file", true, Command::Preview},      {"--template", true, Command::Preview},
+    {"--reason", true, Command::Pause},      {"--yes", false, Command::ConfirmIssued},
+    {"--no", false, Command::ConfirmIssued},
 };
+
+// Printer ids as cardd.yaml allows them; anything else cannot name a printer.
+bool isPrinterId(std::string_view text) {
+  if (text.empty() || text.size() > 32) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
 
 struct RawOption {
   std::string name;
@@ -219,6 +232,10 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
         return usage("submit needs a FILE (a job request in JSON, - for stdin)");
       case Command::AuditVerify:
         return usage("audit needs a subcommand: verify");
+      case Command::Printer:
+      case Command::Pause:
+      case Command::Resume:
+        return usage(std::string(word) + " needs a printer ID");
       default:
         return usage(std::string(word) + " needs a job ID");
     }
@@ -233,12 +250,22 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
     case Command::Job:
     case Command::Cancel:
     case Command::Hold:
-    case Command::Release: {
+    case Command::Release:
+    case Command::ConfirmIssued: {
       auto id = parseUnsigned(rest[0]);
       if (!id || *id == 0) return usage("invalid job ID '" + rest[0] + "' (a positive number)");
       inv.job_id = *id;
       break;
     }
+    case Command::Printer:
+    case Command::Pause:
+    case Command::Resume:
+      if (!isPrinterId(rest[0])) {
+        return usage("invalid printer ID '" + rest[0] +
+                     "' (1 to 32 letters, digits, '.', '_' or '-')");
+      }
+      inv.printer_id = rest[0];
+      break;
     case Command::AuditVerify:
       if (rest[0] != "verify")
         return usage("unknown audit subcommand '" + rest[0] + "' (try: verify)");
@@ -249,9 +276,11 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
 
   // Pass 3: command options.
   for (const auto& opt : command_options) {
-    auto ospec = std::find_if(std::begin(kCommandOptions), std::end(kCommandOptions),
-                              [&](const OptionSpec& s) { return s.name == opt.name; });
-    if (ospec->command != inv.command) {
+    // An option may belong to several commands (--reason: stock count, pause).
+    auto ospec = std::find_if(
+        std::begin(kCommandOptions), std::end(kCommandOptions),
+        [&](const OptionSpec& s) { return s.name == opt.name && s.command == inv.command; });
+    if (ospec == std::end(kCommandOptions)) {
       return usage(opt.name + " is not an option of '" + std::string(commandName(inv.command)) +
                    "'");
     }
@@ -299,7 +328,13 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
     } else if (opt.name == "--note") {
       inv.note = opt.value;
     } else if (opt.name == "--reason") {
+      if (inv.command == Command::Pause && opt.value.size() > 200)
+        return usage("--reason must be at most 200 characters");
       inv.reason = opt.value;
+    } else if (opt.name == "--yes" || opt.name == "--no") {
+      const bool yes = opt.name == "--yes";
+      if (inv.issued && *inv.issued != yes) return usage("give either --yes or --no, not both");
+      inv.issued = yes;
     } else if (opt.name == "--side") {
       if (opt.value != "front" && opt.value != "back") return usage("--side must be front or back");
       inv.side = opt.value;
@@ -327,6 +362,10 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
       return usage("preview takes a job ID or --file, not both");
     if (inv.template_id && inv.file.empty())
       return usage("--template goes with --file (a submitted job keeps its template)");
+  }
+  if (inv.command == Command::ConfirmIssued && !inv.issued) {
+    return usage(
+        "confirm-issued needs --yes (the card is in the output hopper) or --no (it is not)");
   }
   return inv;
 }

@@ -31,7 +31,12 @@ enum class Command {
   AuditVerify,
   Ping,
   Stock,
-  Preview
+  Preview,
+  Printers,
+  Printer,
+  Pause,
+  Resume,
+  ConfirmIssued
 };
 
 struct Invocation {
@@ -40,7 +45,8 @@ struct Invocation {
   bool json = false;        // --json: print the API's JSON instead of tables
 
   std::string file;                 // submit, preview --file: path, "-" for stdin
-  std::uint64_t job_id = 0;         // job, cancel, hold, release, preview
+  std::uint64_t job_id = 0;         // job, cancel, hold, release, preview, confirm-issued
+  std::optional<bool> issued;       // confirm-issued --yes (true) | --no (false)
   std::vector<std::string> states;  // jobs --state (validated job state names)
   bool all = false;                 // jobs --all: follow next_after until the end
   std::optional<int> limit;         // jobs --limit 1..500 (page size)
@@ -56,7 +62,9 @@ struct Invocation {
   std::optional<std::string> serials;    // receive, load: FIRST..LAST
   std::optional<std::string> lot;        // load
   std::optional<std::string> note;       // receive, destroy
-  std::optional<std::string> reason;     // count
+  std::optional<std::string> reason;     // count; pause
+
+  std::string printer_id;  // printer, pause, resume (validated: [A-Za-z0-9._-]{1,32})
 
   // preview: ID, or --file (a job request not submitted) with --template.
   std::string side = "front";              // --side front|back

@@ -124,12 +124,16 @@ std::string formatJobDetails(const json::object& job) {
     lines.emplace_back("photo", photo + " bytes");
   }
   lines.emplace_back("fingerprints", fieldText(job, "fingerprint_count"));
+  if (std::string chip = fieldText(job, "chip_serial"); !chip.empty()) {
+    lines.emplace_back("chip serial", chip);
+  }
 
   // Members this version does not know about yet, when they are scalars.
   static const std::set<std::string, std::less<>> kKnown{
-      "id",    "state",           "state_reasons", "priority",   "template",    "profile",
-      "owner", "idempotency_key", "created_at",    "updated_at", "photo_bytes", "fingerprint_count",
-      "events"};
+      "id",         "state",      "state_reasons", "priority",
+      "template",   "profile",    "owner",         "idempotency_key",
+      "created_at", "updated_at", "photo_bytes",   "fingerprint_count",
+      "events",     "attempts",   "chip_serial"};
   for (const auto& member : job) {
     if (kKnown.count(member.key()) != 0) continue;
     std::string text = scalarText(member.value());
@@ -141,6 +145,36 @@ std::string formatJobDetails(const json::object& job) {
   for (const auto& [label, value] : lines) {
     out += "  " + label + ":" + std::string(width - displayWidth(label) + 1, ' ') + orDash(value) +
            '\n';
+  }
+
+  // Card attempts: one row per blank the job consumed (or is consuming).
+  if (const json::value* attempts = job.if_contains("attempts");
+      attempts != nullptr && attempts->is_array() && !attempts->get_array().empty()) {
+    Table t(
+        {"#", "PRINTER", "STEP", "OUTCOME", "REASON", "CHIP SERIAL", "LOT", "STARTED", "ENDED"});
+    t.align(0, Align::Right);
+    for (const auto& item : attempts->get_array()) {
+      if (!item.is_object()) continue;
+      const json::object& a = item.get_object();
+      std::string outcome = fieldText(a, "outcome");
+      if (outcome.empty()) outcome = "(open)";
+      std::string reason = fieldText(a, "reason");
+      const json::value* card_failure = a.if_contains("card_failure");
+      if (card_failure != nullptr && card_failure->is_bool() && card_failure->get_bool()) {
+        reason += reason.empty() ? "card failure" : " (card failure)";
+      }
+      t.addRow({fieldText(a, "attempt"), fieldText(a, "printer"), fieldText(a, "step"), outcome,
+                reason, fieldText(a, "chip_serial"), fieldText(a, "lot"),
+                shortTime(fieldText(a, "started_at")), shortTime(fieldText(a, "ended_at"))});
+    }
+    out += "\ncard attempts:\n" + t.render();
+    for (const auto& item : attempts->get_array()) {
+      if (!item.is_object()) continue;
+      if (std::string detail = fieldText(item.get_object(), "detail"); !detail.empty()) {
+        out +=
+            "  attempt " + orDash(fieldText(item.get_object(), "attempt")) + ": " + detail + '\n';
+      }
+    }
   }
 
   const json::value* events = job.if_contains("events");
@@ -192,6 +226,7 @@ std::string formatJobAction(Command command, const json::object& job) {
   if (command == Command::Cancel) verb = "canceled";
   if (command == Command::Hold) verb = "held";
   if (command == Command::Release) verb = "released";
+  if (command == Command::ConfirmIssued) verb = "confirmed";
   std::string out = "job " + orDash(fieldText(job, "id")) + " " + verb + ": now " +
                     orDash(fieldText(job, "state"));
   if (std::string reasons = joinStrings(job, "state_reasons", ", "); !reasons.empty()) {
@@ -212,6 +247,81 @@ std::string formatPing(const json::object& ping) {
     out += (i == 0 ? " (" : ", ") + extras[i];
   }
   if (!extras.empty()) out += ")";
+  return out;
+}
+
+std::string formatPrintersTable(const json::array& printers) {
+  if (printers.empty()) return "no printers configured\n";
+  Table table({"ID", "STATE", "JOB", "STEP", "ISSUED", "SPOILED", "FEEDER", "MESSAGE"});
+  table.align(2, Align::Right);
+  table.align(4, Align::Right);
+  table.align(5, Align::Right);
+  table.align(6, Align::Right);
+  for (const auto& item : printers) {
+    if (!item.is_object()) continue;
+    const json::object& p = item.get_object();
+    std::string message = fieldText(p, "message");
+    if (message.empty()) message = joinStrings(p, "state_reasons", ",");
+    if (message.empty() && !fieldText(p, "paused_reason").empty()) {
+      message = "paused: " + fieldText(p, "paused_reason");
+    }
+    table.addRow({fieldText(p, "id"), fieldText(p, "state"), fieldText(p, "current_job"),
+                  fieldText(p, "current_step"), fieldText(p, "cards_issued_today"),
+                  fieldText(p, "cards_spoiled_today"), fieldText(p, "feeder_cards"), message});
+  }
+  return table.render();
+}
+
+std::string formatPrinterDetails(const json::object& p) {
+  std::string out = "printer " + orDash(fieldText(p, "id")) + ": " + orDash(fieldText(p, "state"));
+  if (std::string reasons = joinStrings(p, "state_reasons", ", "); !reasons.empty()) {
+    out += " (" + reasons + ")";
+  }
+  out += '\n';
+  std::vector<std::pair<std::string, std::string>> lines;
+  if (std::string message = fieldText(p, "message"); !message.empty()) {
+    lines.emplace_back("message", message);
+  }
+  std::string paused = fieldText(p, "paused") == "true" ? "yes" : "no";
+  if (std::string why = fieldText(p, "paused_reason"); paused == "yes" && !why.empty()) {
+    paused += " (" + why + ")";
+  }
+  lines.emplace_back("paused", paused);
+  lines.emplace_back("uri", fieldText(p, "uri"));
+  lines.emplace_back("family", fieldText(p, "family"));
+  lines.emplace_back("model", fieldText(p, "model"));
+  lines.emplace_back("serial", fieldText(p, "serial"));
+  lines.emplace_back("encoder reader", fieldText(p, "reader"));
+  lines.emplace_back("ribbon", fieldText(p, "ribbon"));
+  lines.emplace_back("card stock", fieldText(p, "card_stock"));
+  std::string job = fieldText(p, "current_job");
+  if (std::string step = fieldText(p, "current_step"); !job.empty() && !step.empty()) {
+    job += " (" + step + ")";
+  }
+  lines.emplace_back("current job", job);
+  lines.emplace_back("next job", fieldText(p, "next_job"));
+  lines.emplace_back("issued today", fieldText(p, "cards_issued_today"));
+  lines.emplace_back("spoiled today", fieldText(p, "cards_spoiled_today"));
+  lines.emplace_back("feeder cards", fieldText(p, "feeder_cards"));
+  std::size_t width = 0;
+  for (const auto& [label, value] : lines) width = std::max(width, displayWidth(label));
+  for (const auto& [label, value] : lines) {
+    out += "  " + label + ":" + std::string(width - displayWidth(label) + 1, ' ') + orDash(value) +
+           '\n';
+  }
+  return out;
+}
+
+std::string formatPrinterAction(Command command, const json::object& p) {
+  std::string out = "printer " + orDash(fieldText(p, "id")) +
+                    (command == Command::Pause ? " paused" : " resumed");
+  if (std::string why = fieldText(p, "paused_reason"); command == Command::Pause && !why.empty()) {
+    out += " (" + why + ")";
+  }
+  out += ": now " + orDash(fieldText(p, "state"));
+  if (command == Command::Pause && fieldText(p, "state") == "busy") {
+    out += "; it finishes the card it holds, then takes no more work";
+  }
   return out;
 }
 
@@ -246,6 +356,8 @@ std::string describeProblem(const client::Problem& problem, const ProblemContext
   }
   if (slug == "not-found" || (slug.empty() && problem.status == 404)) {
     if (!job.empty()) return "cardctl: " + job + " not found\n";
+    if (!context.printer.empty())
+      return "cardctl: printer " + sanitize(context.printer) + " not found\n";
     return "cardctl: not found: " + firstNonEmpty(detail, "no such object") + "\n";
   }
   if (slug == "illegal-transition" || (slug.empty() && problem.status == 409)) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cli/args.hpp"
@@ -31,7 +32,9 @@ std::string joinRoles(const std::vector<std::string>& roles);
 // `cardctl jobs`: table ID STATE PRIORITY TEMPLATE OWNER CREATED REASONS, or
 // "no jobs\n" when `jobs` is empty.
 std::string formatJobsTable(const boost::json::array& jobs);
-// `cardctl job ID`: the job's fields, then its "events" as a history table.
+// `cardctl job ID`: the job's fields (with the chip serial once issued), its
+// "attempts" as a card-attempts table (when it has any), then its "events"
+// as a history table.
 std::string formatJobDetails(const boost::json::object& job);
 // One event, no newline:
 // "#12 2026-11-29T11:00:00.123Z job 7 pending → pending-held (job-hold-until-specified) by root".
@@ -46,6 +49,15 @@ std::string formatJobAction(Command command, const boost::json::object& job);
 // `cardctl ping`: "cardd 0.1.0 (api v1, station lab-1)".
 std::string formatPing(const boost::json::object& ping);
 
+// `cardctl printers`: table ID STATE JOB STEP ISSUED SPOILED FEEDER MESSAGE
+// (today's issued / spoiled cards; MESSAGE is the message, else the state
+// reasons, else the pause reason), or "no printers configured\n".
+std::string formatPrintersTable(const boost::json::array& printers);
+// `cardctl printer ID`: every field of one printer.
+std::string formatPrinterDetails(const boost::json::object& printer);
+// `cardctl pause|resume ID`: "printer P1 paused (toner change): now paused".
+std::string formatPrinterAction(Command command, const boost::json::object& printer);
+
 struct AuditReport {
   bool intact = false;
   std::string text;  // one line, no newline
@@ -56,13 +68,19 @@ AuditReport formatAuditVerify(const boost::json::object& verify);
 
 // What the failing command was doing, to word a problem.
 struct ProblemContext {
+  ProblemContext() = default;
+  ProblemContext(Command command_in, std::uint64_t job_id_in, std::string printer_in = {})
+      : command(command_in), job_id(job_id_in), printer(std::move(printer_in)) {}
+
   Command command = Command::Help;
   std::uint64_t job_id = 0;  // 0 when no job is involved
+  std::string printer;       // empty when no printer is involved
 };
 // The message cardctl prints on stderr for a problem response: one or more
 // lines, the first starting with "cardctl: ", each ending in '\n'. Examples:
 //   "cardctl: refused: this needs the supervisor or admin role"
 //   "cardctl: job 99 not found"
+//   "cardctl: printer P9 not found"
 //   "cardctl: cannot cancel job 7: job 7 is completed"
 //   "cardctl: job request rejected: ...\n  /person/nik: must be 16 digits"
 std::string describeProblem(const client::Problem& problem, const ProblemContext& context);

@@ -14,10 +14,13 @@ commands:
   jobs [--state S[,S...]] [--all] [--limit N]
                             list jobs (ID STATE PRIORITY TEMPLATE OWNER CREATED REASONS);
                             --all fetches every page, --limit sets the page size (1-500)
-  job ID                    show one job and its history
+  job ID                    show one job: chip serial, card attempts and history
   cancel ID                 cancel a job
   hold ID                   hold a pending job
   release ID                release a held job
+  confirm-issued ID --yes|--no
+                            after an interrupted eject: the card is (--yes) or is
+                            not (--no) in the output hopper
   events [--follow] [--since N]
                             print job events after event N (default 0: all); with
                             --follow keep printing new events until interrupted,
@@ -30,6 +33,12 @@ commands:
   preview --file JOB.json [--template ID] [--side S] [-o FILE] [--force]
                             the same for a job request that is not submitted
                             (checked like a submit, nothing stored)
+  printers                  the station's printers (ID STATE JOB STEP ISSUED SPOILED
+                            FEEDER MESSAGE; ISSUED and SPOILED count today's cards)
+  printer ID                show one printer
+  pause ID [--reason TEXT]  pause printer ID: it finishes the card it holds, then takes
+                            no more work until resumed (technician, supervisor, admin)
+  resume ID                 let printer ID take work again
   ping                      show the daemon's version
   stock                     blank cards per lot and per printer, and whether the books balance
   stock receive LOT --supplier S --quantity N [--serials FIRST..LAST] [--note T]
@@ -61,7 +70,7 @@ exit status:
   2  usage error
   3  cardd not reachable (not running, not answering, or unavailable)
   4  permission denied (on the socket, or the role may not do this)
-  5  not found
+  5  not found (job or printer)
   6  request rejected (invalid job, bad input)
   7  conflict (the job's state does not allow this)
   8  audit chain broken

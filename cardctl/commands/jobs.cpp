@@ -108,7 +108,10 @@ int runJobAction(Session& session) {
   const Invocation& inv = session.invocation();
   const std::string target =
       "/v1/jobs/" + std::to_string(inv.job_id) + "/" + std::string(commandName(inv.command));
-  auto response = session.call("POST", target);
+  std::string body;
+  if (inv.command == Command::ConfirmIssued)
+    body = *inv.issued ? R"({"issued":true})" : R"({"issued":false})";
+  auto response = session.call("POST", target, body);
   if (!response) return session.fail(response.error());
   if (response->status != 200) {
     return session.failResponse(*response, {inv.command, inv.job_id});

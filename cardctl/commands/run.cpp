@@ -24,6 +24,7 @@ int runInvocation(const Invocation& invocation, Io io, Settings settings) {
     case Command::Cancel:
     case Command::Hold:
     case Command::Release:
+    case Command::ConfirmIssued:
       return runJobAction(session);
     case Command::Events:
       return runEvents(session);
@@ -35,6 +36,13 @@ int runInvocation(const Invocation& invocation, Io io, Settings settings) {
       return runStock(session);
     case Command::Preview:
       return runPreview(session);
+    case Command::Printers:
+      return runPrinters(session);
+    case Command::Printer:
+      return runPrinter(session);
+    case Command::Pause:
+    case Command::Resume:
+      return runPrinterAction(session);
   }
   return toInt(ExitCode::Error);
 }

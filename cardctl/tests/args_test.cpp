@@ -184,5 +184,55 @@ TEST(Args, StockSubcommands) {
   EXPECT_EQ(usageError({"jobs", "--quantity", "3"}), "--quantity is not an option of 'jobs'");
 }
 
+TEST(Args, Printers) {
+  EXPECT_EQ(parse({"printers"})->command, Command::Printers);
+  auto one = parse({"printer", "back-room_2.b"});
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(one->command, Command::Printer);
+  EXPECT_EQ(one->printer_id, "back-room_2.b");
+  auto pause = parse({"pause", "P1", "--reason=ribbon change"});
+  ASSERT_TRUE(pause.ok()) << pause.error().message;
+  EXPECT_EQ(pause->command, Command::Pause);
+  EXPECT_EQ(pause->printer_id, "P1");
+  EXPECT_EQ(pause->reason, "ribbon change");
+  EXPECT_FALSE(parse({"resume", "P1"})->reason.has_value());
+  EXPECT_EQ(commandName(Command::Resume), "resume");
+
+  EXPECT_EQ(usageError({"pause"}), "pause needs a printer ID");
+  EXPECT_EQ(usageError({"printer"}), "printer needs a printer ID");
+  EXPECT_EQ(usageError({"resume", "P1", "P2"}), "unexpected argument 'P2' for resume");
+  EXPECT_EQ(usageError({"pause", "P1/../x"}),
+            "invalid printer ID 'P1/../x' (1 to 32 letters, digits, '.', '_' or '-')");
+  EXPECT_EQ(usageError({"printer", std::string(33, 'a')}),
+            "invalid printer ID '" + std::string(33, 'a') +
+                "' (1 to 32 letters, digits, '.', '_' or '-')");
+  EXPECT_EQ(usageError({"resume", "P1", "--reason", "x"}), "--reason is not an option of 'resume'");
+  EXPECT_EQ(usageError({"pause", "P1", "--reason", std::string(201, 'x')}),
+            "--reason must be at most 200 characters");
+  // --reason still belongs to stock count too.
+  EXPECT_TRUE(parse({"stock", "count", "--reason", "audit", "L-1:stock=3"}).ok());
+}
+
+}  // namespace
+}  // namespace cardd::cli
+
+namespace cardd::cli {
+namespace {
+
+TEST(ArgsConfirmIssued, NeedsExactlyOneOfYesAndNo) {
+  auto yes = parseArgs({"confirm-issued", "7", "--yes"}, nullptr);
+  ASSERT_TRUE(yes.ok());
+  EXPECT_EQ(yes->command, Command::ConfirmIssued);
+  EXPECT_EQ(yes->job_id, 7U);
+  EXPECT_EQ(yes->issued, std::optional<bool>(true));
+  auto no = parseArgs({"confirm-issued", "7", "--no"}, nullptr);
+  ASSERT_TRUE(no.ok());
+  EXPECT_EQ(no->issued, std::optional<bool>(false));
+  EXPECT_FALSE(parseArgs({"confirm-issued", "7"}, nullptr).ok());
+  EXPECT_FALSE(parseArgs({"confirm-issued", "7", "--yes", "--no"}, nullptr).ok());
+  EXPECT_FALSE(parseArgs({"confirm-issued", "x", "--yes"}, nullptr).ok());
+  EXPECT_FALSE(parseArgs({"hold", "7", "--yes"}, nullptr).ok());
+}
+
 }  // namespace
 }  // namespace cardd::cli

@@ -43,6 +43,36 @@ constexpr const char* kJob7 =
         "created_at":"2026-11-29T11:00:00.123Z","updated_at":"2026-11-29T11:00:00.123Z",
         "photo_bytes":10,"fingerprint_count":0})";
 
+// An issued job: a spoiled first attempt, then the issued card.
+constexpr const char* kJob12 =
+    R"({"id":12,"state":"completed","state_reasons":["job-completed-successfully"],"priority":50,
+        "template":"ektp-specimen","profile":"cardd-eid","idempotency_key":null,
+        "owner":{"uid":1000,"user":"clerk"},"created_at":"2026-11-29T11:00:00.123Z",
+        "updated_at":"2026-11-29T11:03:00.000Z","photo_bytes":10,"fingerprint_count":0,
+        "chip_serial":"04A1B2C3",
+        "attempts":[
+          {"attempt":1,"printer":"P1","step":"at-station","outcome":"spoiled",
+           "reason":"chip-verify-failed","detail":"The chip did not verify after writing.",
+           "chip_serial":null,"lot":"LOT-1","card_failure":true,
+           "started_at":"2026-11-29T11:01:00.000Z","ended_at":"2026-11-29T11:01:30.250Z"},
+          {"attempt":2,"printer":"P2","step":"eject-requested","outcome":"issued","reason":"",
+           "detail":"","chip_serial":"04A1B2C3","lot":"LOT-1","card_failure":false,
+           "started_at":"2026-11-29T11:02:00.000Z","ended_at":"2026-11-29T11:03:00.000Z"}],
+        "events":[]})";
+
+constexpr const char* kPrinterP1 =
+    R"({"id":"P1","uri":"tcp://127.0.0.1:9101","family":"evolis","reader":"Station Reader 00 00",
+        "ribbon":"ymcko","card_stock":"pvc-chip","state":"busy","state_reasons":[],"message":"",
+        "paused":false,"paused_reason":"","current_job":12,"current_step":"printing",
+        "next_job":13,"model":"Primacy 2","serial":"E4-1","cards_issued_today":41,
+        "cards_spoiled_today":1,"feeder_cards":57})";
+constexpr const char* kPrinterP2 =
+    R"({"id":"P2","uri":"usb://0f49:ffff","family":"evolis","reader":null,"ribbon":"k",
+        "card_stock":"pvc-plain","state":"faulted","state_reasons":["media-jam-error"],
+        "message":"A card is jammed: open the cover and take it out.","paused":false,
+        "paused_reason":"","current_job":null,"current_step":"","next_job":null,"model":"",
+        "serial":"","cards_issued_today":0,"cards_spoiled_today":2,"feeder_cards":null})";
+
 constexpr std::string_view kPng("\x89PNG\r\n\x1a\n", 8);
 
 // A fake cardd covering the routes of docs/api/openapi.yaml.
@@ -89,6 +119,25 @@ class FakeCardd : public ::testing::Test {
       return httpResponse(200, "image/png", std::string(kPng) + "request");
     }
     if (t == "/v1/jobs/7") return httpResponse(200, "application/json", kJob7);
+    if (t == "/v1/jobs/12") return httpResponse(200, "application/json", kJob12);
+    if (t == "/v1/printers") {
+      return httpResponse(200, "application/json",
+                          R"({"printers":[)" + std::string(kPrinterP1) + "," + kPrinterP2 + "]}");
+    }
+    if (t == "/v1/printers/P1") return httpResponse(200, "application/json", kPrinterP1);
+    if (t == "/v1/printers/P9" || t == "/v1/printers/P9/pause")
+      return problemResponse(404, "not-found", "Not found", "printer 'P9' does not exist");
+    if (t == "/v1/printers/P2/pause") {
+      return problemResponse(403, "forbidden", "Forbidden", "this needs the technician role",
+                             R"("required_roles":["supervisor","technician","admin"])");
+    }
+    if (r.method == "POST" && t == "/v1/printers/P1/pause") {
+      return httpResponse(
+          200, "application/json",
+          R"({"id":"P1","state":"busy","paused":true,"paused_reason":"ribbon change"})");
+    }
+    if (r.method == "POST" && t == "/v1/printers/P1/resume")
+      return httpResponse(200, "application/json", R"({"id":"P1","state":"idle","paused":false})");
     if (t == "/v1/jobs/99") return problemResponse(404, "not-found", "Not found", "no job 99");
     if (t == "/v1/jobs/7/cancel") {
       return problemResponse(403, "forbidden", "Forbidden", "operators cannot cancel others' jobs",
@@ -319,6 +368,79 @@ TEST_F(FakeCardd, JobDetailsAndNotFound) {
   auto missing = runCli({"job", "99"}, server_.path());
   EXPECT_EQ(missing.code, 5);
   EXPECT_EQ(missing.err, "cardctl: job 99 not found\n");
+}
+
+TEST_F(FakeCardd, JobShowsChipSerialAndAttempts) {
+  auto r = runCli({"job", "12"}, server_.path());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("  chip serial:     04A1B2C3\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("chip_serial"), std::string::npos) << r.out;  // not listed twice
+  const auto table = r.out.find("\ncard attempts:\n");
+  ASSERT_NE(table, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("#  PRINTER  STEP             OUTCOME  REASON", table), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("1  P1       at-station       spoiled  chip-verify-failed (card failure)  "
+                       "-            LOT-1  2026-11-29T11:01:00Z  2026-11-29T11:01:30Z\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("2  P2       eject-requested  issued   -"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  attempt 1: The chip did not verify after writing.\n"), std::string::npos)
+      << r.out;
+  // A job without attempts prints no attempts table.
+  auto plain = runCli({"job", "7"}, server_.path());
+  EXPECT_EQ(plain.out.find("card attempts"), std::string::npos) << plain.out;
+}
+
+TEST_F(FakeCardd, PrintersTable) {
+  auto r = runCli({"printers"}, server_.path());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "ID  STATE    JOB  STEP      ISSUED  SPOILED  FEEDER  MESSAGE\n"
+            "P1  busy      12  printing      41        1      57  -\n"
+            "P2  faulted    -  -              0        2       -  A card is jammed: open the "
+            "cover and take it out.\n");
+  auto json = runCli({"printers", "--json"}, server_.path());
+  EXPECT_EQ(json.code, 0);
+  EXPECT_EQ(json.out.rfind(R"({"printers":[)", 0), 0U) << json.out;
+}
+
+TEST_F(FakeCardd, PrinterDetailsAndNotFound) {
+  auto r = runCli({"printer", "P1"}, server_.path());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("printer P1: busy\n", 0), 0U) << r.out;
+  EXPECT_NE(r.out.find("  current job:    12 (printing)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  encoder reader: Station Reader 00 00\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  feeder cards:   57\n"), std::string::npos) << r.out;
+  auto missing = runCli({"printer", "P9"}, server_.path());
+  EXPECT_EQ(missing.code, 5);
+  EXPECT_EQ(missing.err, "cardctl: printer P9 not found\n");
+  auto pause_missing = runCli({"pause", "P9"}, server_.path());
+  EXPECT_EQ(pause_missing.code, 5);
+  EXPECT_EQ(pause_missing.err, "cardctl: printer P9 not found\n");
+}
+
+TEST_F(FakeCardd, PauseAndResume) {
+  auto paused = runCli({"pause", "P1", "--reason", "ribbon change"}, server_.path());
+  ASSERT_EQ(paused.code, 0) << paused.err;
+  EXPECT_EQ(paused.out,
+            "printer P1 paused (ribbon change): now busy; it finishes the card it holds, then "
+            "takes no more work\n");
+  auto resumed = runCli({"resume", "P1"}, server_.path());
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_EQ(resumed.out, "printer P1 resumed: now idle\n");
+  auto refused = runCli({"pause", "P2"}, server_.path());
+  EXPECT_EQ(refused.code, 4);
+  EXPECT_EQ(refused.err, "cardctl: refused: this needs the supervisor, technician or admin role\n");
+  std::lock_guard<std::mutex> lock(log_mutex_);
+  std::vector<std::pair<std::string, std::string>> sent;
+  for (const auto& req : log_) {
+    if (req.target.rfind("/v1/printers/", 0) == 0) sent.emplace_back(req.target, req.body);
+  }
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[0], std::make_pair(std::string("/v1/printers/P1/pause"),
+                                    std::string(R"({"reason":"ribbon change"})")));
+  EXPECT_EQ(sent[1], std::make_pair(std::string("/v1/printers/P1/resume"), std::string()));
+  EXPECT_EQ(sent[2], std::make_pair(std::string("/v1/printers/P2/pause"), std::string()));
 }
 
 TEST_F(FakeCardd, ActionsAndTheirRefusals) {

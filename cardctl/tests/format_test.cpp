@@ -34,7 +34,7 @@ TEST(Format, JobsTable) {
 
 TEST(Format, JobDetailsWithHistory) {
   auto job = obj(std::string(kJob).substr(0, std::string(kJob).size() - 1) +
-                 R"(,"chip_serial":"04A1","events":[
+                 R"(,"chip_serial":"04A1","lane":"B","events":[
       {"seq":11,"at":"2026-11-29T11:00:00.123Z","kind":"job-created","job_id":7,"from":null,
        "to":"pending","reasons":["job-queued"],"actor":{"uid":1000,"user":"clerk"}},
       {"seq":12,"at":"2026-11-29T11:00:05.000Z","kind":"job-state-changed","job_id":7,
@@ -52,7 +52,8 @@ TEST(Format, JobDetailsWithHistory) {
       "  updated:         2026-11-29T11:00:01.456Z\n"
       "  photo:           1234 bytes\n"
       "  fingerprints:    2\n"
-      "  chip_serial:     04A1\n"
+      "  chip serial:     04A1\n"
+      "  lane:            B\n"
       "\n"
       "history:\n"
       "SEQ  TIME                      FROM     TO            REASONS                   BY\n"

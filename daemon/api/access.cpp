@@ -28,6 +28,7 @@ RoleSet rolesFor(Permission p) {
     case Permission::SubmitJob:
     case Permission::ReadJobs:
     case Permission::CancelJob:
+    case Permission::ConfirmIssue:
       return bit(Role::Operator) | bit(Role::Supervisor) | bit(Role::Admin);
     case Permission::HoldJob:
     case Permission::ReadAudit:
@@ -37,10 +38,12 @@ RoleSet rolesFor(Permission p) {
     case Permission::LoadFeeder:
       return bit(Role::Operator) | bit(Role::Technician) | bit(Role::Supervisor) | bit(Role::Admin);
     case Permission::DestroyCards:
+    case Permission::ControlPrinters:
       return bit(Role::Technician) | bit(Role::Supervisor) | bit(Role::Admin);
     case Permission::ReadInventory:
     case Permission::WitnessDestruction:
     case Permission::ReadEvents:
+    case Permission::ReadPrinters:
       return bit(Role::Operator) | bit(Role::Supervisor) | bit(Role::Technician) | bit(Role::Admin);
   }
   return bit(Role::Admin);

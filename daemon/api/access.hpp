@@ -38,6 +38,9 @@ enum class Permission {
   LoadFeeder,          // operator, technician, supervisor, admin (loads, unloads)
   DestroyCards,        // technician, supervisor, admin (asks for a destruction)
   WitnessDestruction,  // any role, and a different person from who asked
+  ReadPrinters,        // any role
+  ControlPrinters,     // technician, supervisor, admin (pause and resume a printer)
+  ConfirmIssue,        // operator (own jobs), supervisor, admin (was the card in the hopper?)
 };
 
 RoleSet rolesFor(Permission p);

@@ -1,7 +1,8 @@
 #pragma once
 // Everything a request handler may use. Owned by the daemon (main.cpp);
 // used only on the event loop thread, except `committer` and `renderer`,
-// which are thread-safe.
+// which are thread-safe. `station` is null when no printers are configured
+// (cardd only queues jobs).
 
 #include <boost/asio/io_context.hpp>
 
@@ -11,6 +12,8 @@
 #include "api/event_hub.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "station/station_control.hpp"
+#include "store/attempt_store.hpp"
 #include "store/audit_log.hpp"
 #include "store/job_store.hpp"
 #include "store/ledger_store.hpp"
@@ -32,6 +35,8 @@ struct ApiContext {
   const Clock& clock;
   std::shared_ptr<const TemplateCatalogue> templates;  // swapped on SIGHUP
   RenderWorker& renderer;                              // card previews run here, off the loop
+  AttemptStore& reader_attempts;                       // read-only connection
+  station::StationControl* station = nullptr;          // null: no printers configured
 };
 
 }  // namespace cardd::api

@@ -175,6 +175,10 @@ std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpReques
       jobAction(peer, match.job_id, static_cast<int>(action), req, instance, std::move(respond));
       return std::nullopt;
     }
+    case RouteId::ConfirmIssue:
+      if (rejectQuery({})) return std::nullopt;
+      confirmIssue(peer, match.job_id, req, instance, std::move(respond));
+      return std::nullopt;
     case RouteId::Events: {
       if (rejectQuery({"since"})) return std::nullopt;
       if (!peer.hasAny(rolesFor(Permission::ReadEvents))) {
@@ -234,6 +238,13 @@ std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpReques
     case RouteId::StockTake:
       inventory(peer, match.id, match.job_id, *query, req, instance, std::move(respond));
       return std::nullopt;
+    case RouteId::ListPrinters:
+    case RouteId::GetPrinter:
+    case RouteId::PausePrinter:
+    case RouteId::ResumePrinter:
+      if (rejectQuery({})) return std::nullopt;
+      printers(peer, match.id, match.printer, req, instance, std::move(respond));
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -270,11 +281,11 @@ void Handlers::submitJob(const Peer& peer, const HttpRequestView& req, Respond r
                                                "send the job as Content-Type: application/json"),
                                    instance));
   }
-  auto parsed = parseJobRequest(req.body, ctx_.config->jobs);
+  // The template check works on what parsing decoded (no second parse).
+  JobRequestDetail detail;
+  auto parsed = parseJobRequest(req.body, ctx_.config->jobs, &detail);
   if (!parsed) return respond(errorResponse(parsed.error(), instance));
-  if (auto st =
-          checkPrintable(*ctx_.templates, *parsed, documentPolicy(), localDate(ctx_.clock.nowMs()));
-      !st) {
+  if (auto st = checkPrintable(*ctx_.templates, *parsed, detail); !st) {
     return respond(errorResponse(st.error(), instance));
   }
 
@@ -382,6 +393,11 @@ void Handlers::getJob(const Peer& peer, JobId id, const std::string& instance, R
   json::array arr;
   for (const auto& e : *events) arr.push_back(eventToJson(e));
   body["events"] = std::move(arr);
+  auto attempts = ctx_.reader_attempts.forJob(id);
+  if (!attempts) return respond(errorResponse(attempts.error(), instance));
+  json::array attempt_arr;
+  for (const auto& a : *attempts) attempt_arr.push_back(attemptToJson(a));
+  body["attempts"] = std::move(attempt_arr);
   respond(jsonResponse(200, body));
 }
 
@@ -431,11 +447,11 @@ void Handlers::previewRequest(const Peer& peer, const HttpRequestView& req,
         problemResponse(makeProblem(400, "bad-request", "side must be front or back"), instance));
   }
   // Exactly the checks of a submit; nothing is stored.
-  auto parsed = parseJobRequest(req.body, ctx_.config->jobs);
+  // The template check works on what parsing decoded (no second parse).
+  JobRequestDetail detail;
+  auto parsed = parseJobRequest(req.body, ctx_.config->jobs, &detail);
   if (!parsed) return respond(errorResponse(parsed.error(), instance));
-  if (auto st =
-          checkPrintable(*ctx_.templates, *parsed, documentPolicy(), localDate(ctx_.clock.nowMs()));
-      !st) {
+  if (auto st = checkPrintable(*ctx_.templates, *parsed, detail); !st) {
     return respond(errorResponse(st.error(), instance));
   }
   auto tmpl = ctx_.templates->find(parsed->template_id);
@@ -456,10 +472,13 @@ void Handlers::renderPreview(std::shared_ptr<const render::CardTemplate> tmpl, s
   // The task owns one reference to the responder and moves it into what it
   // posts back, so the session is only ever released on the loop.
   auto responder = std::make_shared<Respond>(std::move(respond));
+  // The worker asks the cardd-render helper (render_client.hpp), which it
+  // spawns on first use: cardd itself does not link librsvg.
   std::function<void()> task = [tmpl, payload = std::move(payload), id, side, instance,
                                 issued = localDate(ctx_.clock.nowMs()),
-                                executor = ctx_.ioc.get_executor(), responder]() mutable {
-    auto png = renderJobPreview(*tmpl, payload, id, documentPolicy(), issued, side);
+                                executor = ctx_.ioc.get_executor(), responder,
+                                worker = &ctx_.renderer]() mutable {
+    auto png = worker->client().preview(*tmpl, payload, id, documentPolicy(), issued, side);
     boost::asio::post(executor, [png = std::move(png), instance = std::move(instance),
                                  responder = std::move(responder)]() {
       if (!png) return (*responder)(errorResponse(png.error(), instance));

@@ -74,6 +74,10 @@ class Handlers {
                      JobId id, render::Side side, const std::string& instance, Respond respond);
   void jobAction(const Peer& peer, JobId id, int action, const HttpRequestView& req,
                  const std::string& instance, Respond respond);
+  // After a crash at the eject: the operator says whether the card is in the
+  // output hopper (confirm_handler.cpp).
+  void confirmIssue(const Peer& peer, JobId id, const HttpRequestView& req,
+                    const std::string& instance, Respond respond);
   void listAudit(const std::vector<std::pair<std::string, std::string>>& query,
                  const std::string& instance, Respond respond);
   void verifyAudit(const std::string& instance, Respond respond);
@@ -81,6 +85,9 @@ class Handlers {
   void inventory(const Peer& peer, RouteId route, JobId id,
                  const std::vector<std::pair<std::string, std::string>>& query,
                  const HttpRequestView& req, const std::string& instance, Respond respond);
+  // The station's printers and their pause switch (printer_handlers.cpp).
+  void printers(const Peer& peer, RouteId route, const std::string& printer,
+                const HttpRequestView& req, const std::string& instance, Respond respond);
   // Records a refused state-changing request in the audit trail, then answers 403.
   void refuse(const Peer& peer, Permission needed, std::string action, std::string target,
               const std::string& instance, Respond respond);

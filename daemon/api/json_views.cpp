@@ -17,6 +17,14 @@ boost::json::object actorToJson(const Actor& a) {
   return {{"uid", a.uid}, {"user", a.user}};
 }
 
+boost::json::value optionalText(const std::optional<std::string>& s) {
+  return s ? boost::json::value(*s) : boost::json::value(nullptr);
+}
+
+boost::json::value optionalId(const std::optional<JobId>& id) {
+  return id ? boost::json::value(*id) : boost::json::value(nullptr);
+}
+
 }  // namespace
 
 boost::json::object jobToJson(const Job& j) {
@@ -36,6 +44,7 @@ boost::json::object jobToJson(const Job& j) {
   o["updated_at"] = formatTimestamp(j.updated_at_ms);
   o["photo_bytes"] = j.photo_bytes;
   o["fingerprint_count"] = j.fingerprint_count;
+  if (j.chip_serial) o["chip_serial"] = *j.chip_serial;
   return o;
 }
 
@@ -72,6 +81,49 @@ boost::json::object auditToJson(const AuditEntry& a) {
     o["detail"] = std::move(detail);
   o["prev_hash"] = a.prev_hash;
   o["hash"] = a.hash;
+  return o;
+}
+
+boost::json::object attemptToJson(const CardAttempt& a) {
+  boost::json::object o;
+  o["attempt"] = a.attempt;
+  o["printer"] = a.printer;
+  o["step"] = a.step;
+  o["outcome"] =
+      a.outcome ? boost::json::value(attemptOutcomeName(*a.outcome)) : boost::json::value(nullptr);
+  o["reason"] = a.reason;
+  o["detail"] = a.detail;
+  o["chip_serial"] = optionalText(a.chip_serial);
+  o["lot"] = optionalText(a.lot);
+  o["card_failure"] = a.card_failure;
+  o["started_at"] = formatTimestamp(a.started_at_ms);
+  o["ended_at"] = a.ended_at_ms ? boost::json::value(formatTimestamp(*a.ended_at_ms))
+                                : boost::json::value(nullptr);
+  return o;
+}
+
+boost::json::object printerToJson(const station::PrinterView& p) {
+  boost::json::object o;
+  o["id"] = p.id;
+  o["uri"] = p.uri;
+  o["family"] = p.family;
+  o["reader"] = p.reader.empty() ? boost::json::value(nullptr) : boost::json::value(p.reader);
+  o["ribbon"] = p.ribbon;
+  o["card_stock"] = p.card_stock;
+  o["state"] = p.state;
+  o["state_reasons"] = toArray(p.reasons);
+  o["message"] = p.message;
+  o["paused"] = p.paused;
+  o["paused_reason"] = p.paused_reason;
+  o["current_job"] = optionalId(p.current_job);
+  o["current_step"] = p.current_step;
+  o["next_job"] = optionalId(p.next_job);
+  o["model"] = p.model;
+  o["serial"] = p.serial;
+  o["cards_issued_today"] = p.cards_issued_today;
+  o["cards_spoiled_today"] = p.cards_spoiled_today;
+  o["feeder_cards"] =
+      p.feeder_cards ? boost::json::value(*p.feeder_cards) : boost::json::value(nullptr);
   return o;
 }
 

@@ -62,6 +62,7 @@ const std::vector<RouteSpec>& routeTable() {
       {"POST", "/v1/jobs/{id}/cancel", RouteId::CancelJob},
       {"POST", "/v1/jobs/{id}/hold", RouteId::HoldJob},
       {"POST", "/v1/jobs/{id}/release", RouteId::ReleaseJob},
+      {"POST", "/v1/jobs/{id}/confirm-issued", RouteId::ConfirmIssue},
       {"GET", "/v1/events", RouteId::Events},
       {"GET", "/v1/audit", RouteId::ListAudit},
       {"GET", "/v1/audit/verify", RouteId::VerifyAudit},
@@ -74,6 +75,10 @@ const std::vector<RouteSpec>& routeTable() {
       {"POST", "/v1/inventory/destructions", RouteId::RequestDestruction},
       {"POST", "/v1/inventory/destructions/{id}/witness", RouteId::WitnessDestruction},
       {"POST", "/v1/inventory/stock-takes", RouteId::StockTake},
+      {"GET", "/v1/printers", RouteId::ListPrinters},
+      {"GET", "/v1/printers/{printer}", RouteId::GetPrinter},
+      {"POST", "/v1/printers/{printer}/pause", RouteId::PausePrinter},
+      {"POST", "/v1/printers/{printer}/resume", RouteId::ResumePrinter},
   };
   return kRoutes;
 }
@@ -86,6 +91,16 @@ std::optional<JobId> parseJobId(std::string_view text) {
   return v;
 }
 
+bool isPrinterId(std::string_view text) {
+  if (text.empty() || text.size() > 32) return false;
+  for (const char c : text) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 RouteMatch matchRoute(std::string_view method, std::string_view path) {
   const auto segs = splitPath(path);
   RouteMatch result;
@@ -96,9 +111,15 @@ RouteMatch matchRoute(std::string_view method, std::string_view path) {
     if (pat.size() != segs.size()) continue;
     bool match = true;
     JobId id = 0;
+    std::string_view printer;
     bool id_bad_here = false;
     for (std::size_t i = 0; i < pat.size() && match; ++i) {
-      if (pat[i] == "{id}") {
+      if (pat[i] == "{printer}") {
+        if (isPrinterId(segs[i]))
+          printer = segs[i];
+        else
+          match = false;
+      } else if (pat[i] == "{id}") {
         auto parsed = parseJobId(segs[i]);
         if (parsed)
           id = *parsed;
@@ -118,6 +139,7 @@ RouteMatch matchRoute(std::string_view method, std::string_view path) {
       result.kind = RouteMatch::Kind::Found;
       result.id = r.id;
       result.job_id = id;
+      result.printer = std::string(printer);
       return result;
     }
     if (!result.allow.empty()) result.allow += ", ";

@@ -23,6 +23,7 @@ enum class RouteId {
   CancelJob,
   HoldJob,
   ReleaseJob,
+  ConfirmIssue,
   Events,
   ListAudit,
   VerifyAudit,
@@ -35,22 +36,29 @@ enum class RouteId {
   RequestDestruction,
   WitnessDestruction,
   StockTake,
+  ListPrinters,
+  GetPrinter,
+  PausePrinter,
+  ResumePrinter,
 };
 
 struct RouteSpec {
   std::string_view method;   // "GET", "POST"
-  std::string_view pattern;  // "/v1/jobs/{id}/cancel"
+  std::string_view pattern;  // "/v1/jobs/{id}/cancel", "/v1/printers/{printer}/pause"
   RouteId id;
 };
 
 const std::vector<RouteSpec>& routeTable();
 
 struct RouteMatch {
+  // BadId: a numeric {id} segment is not a job id. A {printer} segment that
+  // is not a printer id is NotFound (no printer can have that name).
   enum class Kind { Found, NotFound, MethodNotAllowed, BadId };
   Kind kind = Kind::NotFound;
   RouteId id = RouteId::Ping;
   JobId job_id = 0;
-  std::string allow;  // for MethodNotAllowed: "GET, POST"
+  std::string printer;  // the {printer} segment, when the route has one
+  std::string allow;    // for MethodNotAllowed: "GET, POST"
 };
 
 // `path` is the target without its query string.
@@ -61,5 +69,8 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parseQuery(std::
 
 // A positive decimal job id without sign, leading zeros or overflow.
 std::optional<JobId> parseJobId(std::string_view text);
+
+// A printer id as cardd.yaml allows it: [A-Za-z0-9._-]{1,32}.
+bool isPrinterId(std::string_view text);
 
 }  // namespace cardd::api

@@ -57,6 +57,50 @@ struct JobsConfig {
   int default_priority = 50;
 };
 
+// One card printer of the station and the PC/SC reader of its inline
+// encoder. The station worker of the printer uses both; the config ties them.
+struct PrinterConfig {
+  std::string id;      // "P1": letters, digits, '.', '_', '-'; 1..32 characters
+  std::string uri;     // "tcp://127.0.0.1:9100" | "usb://0f49:ffff" | "usb://0f49:ffff/SERIAL"
+  std::string family;  // "evolis"; empty: from the quirks file by USB id (tcp: evolis)
+  std::string reader;  // PC/SC reader name of the contact encoder; empty: no encoder
+  std::string ribbon = "ymcko";         // ribbon type loaded (dispatch matches templates to it)
+  std::string card_stock = "pvc-chip";  // card stock in the feeder
+  std::chrono::milliseconds status_interval{2000};  // status poll while idle or faulted
+  std::chrono::milliseconds card_wait{10'000};  // how long the reader may take to see a fed card
+  bool enabled = true;  // false: configured but not driven (kept in reports)
+};
+
+// A document signer for EF.SOD: a PEM key + certificate, or a PKCS#11 key.
+struct SignerConfig {
+  std::string certificate;    // PEM (resolved against the config folder)
+  std::string key;            // PEM private key, mode 0600; empty when pkcs11_module is set
+  std::string pkcs11_module;  // e.g. /usr/lib/softhsm/libsofthsm2.so
+  std::string pkcs11_token;   // token label
+  std::string pkcs11_key_label;
+  std::string pkcs11_pin_file;  // mode 0600
+};
+
+// A master key set for per-card SCP03 / access keys: a hex file, or PKCS#11.
+struct KeySetConfig {
+  std::string file;  // hex, mode 0600
+  std::string pkcs11_module;
+  std::string pkcs11_token;
+  std::string pkcs11_key_label;
+  std::string pkcs11_pin_file;
+};
+
+// How cards are issued: chip profiles, keys, retries.
+struct IssuanceConfig {
+  int max_attempts = 3;  // card-level failures per job before it is aborted (1..10)
+  // Job profile id (jobs.profiles) -> profile YAML file (applets/profiles/*.yaml).
+  std::map<std::string, std::string> profiles;
+  std::map<std::string, SignerConfig> signers;   // by the id profiles name (sod.signer)
+  std::map<std::string, KeySetConfig> key_sets;  // by the id profiles name (channel.key_set)
+  std::string csca;                              // trust anchors PEM for the verify step
+  bool encode_ahead = true;  // prepare (render, build, sign) the next card while one prints
+};
+
 struct Config {
   std::string source_path;  // the file it came from
   std::string station_name = "cardd station";
@@ -65,6 +109,8 @@ struct Config {
   ApiConfig api;
   AccessConfig access;
   JobsConfig jobs;
+  IssuanceConfig issuance;
+  std::vector<PrinterConfig> printers;  // empty: cardd queues jobs but prints nothing
 };
 
 const char* roleName(Role role);

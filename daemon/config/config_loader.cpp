@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -92,6 +94,28 @@ class MapReader {
                          std::to_string(lo.count()) + "ms to " + std::to_string(hi.count()) + "ms");
     }
     out = v;
+  }
+
+  void getBool(const std::string& key, bool& out) {
+    auto n = take(key);
+    if (!n) return;
+    if (!n.IsScalar() || (n.Scalar() != "true" && n.Scalar() != "false"))
+      return problem(n, keyPath(key), "must be true or false");
+    out = n.Scalar() == "true";
+  }
+
+  // A file path; relative ones resolve against `base_dir`.
+  void getPath(const std::string& key, std::string& out, const std::string& base_dir) {
+    auto n = take(key);
+    if (!n) return;
+    if (!n.IsScalar() || n.Scalar().empty()) return problem(n, keyPath(key), "must be a file path");
+    out = resolvePath(n.Scalar(), base_dir);
+  }
+
+  static std::string resolvePath(const std::string& rel, const std::string& base_dir) {
+    fs::path p(rel);
+    if (p.is_relative()) p = fs::path(base_dir) / p;
+    return p.lexically_normal().string();
   }
 
   void getStringList(const std::string& key, std::vector<std::string>& out) {
@@ -256,6 +280,243 @@ std::shared_ptr<PersonSchema> readPersonSchema(const std::string& path,
   return schema;
 }
 
+// --- issuance and printers -------------------------------------------------
+
+// The PKCS#11 key of a signer or key set: { module, token, key_label, pin_file }.
+void readPkcs11(MapReader& parent, const std::string& base_dir, std::string& module,
+                std::string& token, std::string& key_label, std::string& pin_file) {
+  auto n = parent.take("pkcs11");
+  if (!n) return;
+  MapReader r(n, parent.keyPath("pkcs11"), parent.file(), parent.problems());
+  if (!r.valid()) return;
+  for (const char* required : {"module", "token", "key_label", "pin_file"}) {
+    if (!n[required]) r.problem(n, r.keyPath(required), "is required");
+  }
+  r.getPath("module", module, base_dir);
+  r.getString("token", token);
+  r.getString("key_label", key_label);
+  r.getPath("pin_file", pin_file, base_dir);
+  r.finish();
+}
+
+// Calls `each(id, node, path)` for every entry of a mapping keyed by ids.
+void forEachEntry(
+    MapReader& parent, const std::string& key,
+    const std::function<void(const std::string&, const YAML::Node&, const std::string&)>& each) {
+  auto n = parent.take(key);
+  if (!n || n.IsNull()) return;
+  const auto path = parent.keyPath(key);
+  if (!n.IsMap()) return parent.problem(n, path, "must be a mapping");
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const auto id = it->first.Scalar();
+    if (id.empty()) {
+      parent.problem(it->first, path, "ids must not be empty");
+      continue;
+    }
+    each(id, it->second, path + "." + id);
+  }
+}
+
+void readIssuance(MapReader& root, const std::string& base_dir, IssuanceConfig& is) {
+  auto r = root.child("issuance");
+  r.getInt("max_attempts", is.max_attempts, 1, 10);
+  r.getBool("encode_ahead", is.encode_ahead);
+  forEachEntry(r, "profiles",
+               [&](const std::string& id, const YAML::Node& n, const std::string& path) {
+                 if (!n.IsScalar() || n.Scalar().empty())
+                   return r.problem(n, path, "must be the path of a chip profile file");
+                 is.profiles[id] = MapReader::resolvePath(n.Scalar(), base_dir);
+               });
+  forEachEntry(r, "signers",
+               [&](const std::string& id, const YAML::Node& n, const std::string& path) {
+                 MapReader s(n, path, r.file(), r.problems());
+                 if (!s.valid()) return;
+                 SignerConfig signer;
+                 if (!n["certificate"]) s.problem(n, path + ".certificate", "is required");
+                 s.getPath("certificate", signer.certificate, base_dir);
+                 s.getPath("key", signer.key, base_dir);
+                 const bool has_key = static_cast<bool>(n["key"]);
+                 const bool has_pkcs11 = static_cast<bool>(n["pkcs11"]);
+                 readPkcs11(s, base_dir, signer.pkcs11_module, signer.pkcs11_token,
+                            signer.pkcs11_key_label, signer.pkcs11_pin_file);
+                 if (has_key == has_pkcs11) {
+                   s.problem(n, path,
+                             has_key ? "give either key (a PEM file) or pkcs11, not both"
+                                     : "needs key (a PEM file) or pkcs11 (a token key)");
+                 }
+                 s.finish();
+                 is.signers[id] = std::move(signer);
+               });
+  forEachEntry(r, "key_sets",
+               [&](const std::string& id, const YAML::Node& n, const std::string& path) {
+                 MapReader k(n, path, r.file(), r.problems());
+                 if (!k.valid()) return;
+                 KeySetConfig set;
+                 k.getPath("file", set.file, base_dir);
+                 const bool has_file = static_cast<bool>(n["file"]);
+                 const bool has_pkcs11 = static_cast<bool>(n["pkcs11"]);
+                 readPkcs11(k, base_dir, set.pkcs11_module, set.pkcs11_token, set.pkcs11_key_label,
+                            set.pkcs11_pin_file);
+                 if (has_file == has_pkcs11) {
+                   k.problem(n, path,
+                             has_file ? "give either file (hex keys) or pkcs11, not both"
+                                      : "needs file (hex keys) or pkcs11 (a token key)");
+                 }
+                 k.finish();
+                 is.key_sets[id] = std::move(set);
+               });
+  r.getPath("csca", is.csca, base_dir);
+  r.finish();
+}
+
+bool validPrinterId(const std::string& id) {
+  if (id.empty() || id.size() > 32) return false;
+  return std::all_of(id.begin(), id.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '.' || ch == '_' || ch == '-';
+  });
+}
+
+bool isHex4(std::string_view s) {
+  return s.size() == 4 && std::all_of(s.begin(), s.end(), [](char ch) {
+           return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
+         });
+}
+
+// tcp://HOST:PORT or usb://VVVV:PPPP[/SERIAL].
+bool validPrinterUri(std::string_view uri) {
+  if (uri.starts_with("tcp://")) {
+    const auto rest = uri.substr(6);
+    const auto colon = rest.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return false;
+    const auto host = rest.substr(0, colon);
+    if (host.find_first_of("/ ") != std::string_view::npos) return false;
+    long long port = 0;
+    return MapReader::parseInt(std::string(rest.substr(colon + 1)), port) && port >= 1 &&
+           port <= 65535;
+  }
+  if (uri.starts_with("usb://")) {
+    auto rest = uri.substr(6);
+    std::string_view serial;
+    if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
+      serial = rest.substr(slash + 1);
+      rest = rest.substr(0, slash);
+      if (serial.empty() || serial.find_first_of("/ ") != std::string_view::npos) return false;
+    }
+    return rest.size() == 9 && rest[4] == ':' && isHex4(rest.substr(0, 4)) &&
+           isHex4(rest.substr(5));
+  }
+  return false;
+}
+
+void readPrinters(MapReader& root, std::vector<PrinterConfig>& printers) {
+  auto n = root.take("printers");
+  if (!n || n.IsNull()) return;
+  if (!n.IsSequence()) return root.problem(n, "printers", "must be a list of printers");
+  std::map<std::string, int> ids;      // id -> line of its first use
+  std::map<std::string, int> readers;  // reader -> line of its first use
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const auto path = "printers[" + std::to_string(i) + "]";
+    MapReader r(n[i], path, root.file(), root.problems());
+    if (!r.valid() || n[i].IsNull()) {
+      if (n[i].IsNull()) r.problem(n[i], path, "must be a mapping with at least id and uri");
+      continue;
+    }
+    PrinterConfig p;
+    for (const char* required : {"id", "uri"}) {
+      if (!n[i][required]) r.problem(n[i], r.keyPath(required), "is required");
+    }
+    r.getString("id", p.id);
+    if (!p.id.empty()) {
+      const int line = n[i]["id"].Mark().line + 1;
+      if (!validPrinterId(p.id)) {
+        r.problem(n[i]["id"], r.keyPath("id"), "must be 1 to 32 letters, digits, '.', '_' or '-'");
+      } else if (auto [it, fresh] = ids.emplace(p.id, line); !fresh) {
+        r.problem(
+            n[i]["id"], r.keyPath("id"),
+            "printer '" + p.id + "' is already defined on line " + std::to_string(it->second));
+      }
+    }
+    r.getString("uri", p.uri);
+    if (!p.uri.empty() && !validPrinterUri(p.uri)) {
+      r.problem(n[i]["uri"], r.keyPath("uri"),
+                "must be tcp://HOST:PORT or usb://VVVV:PPPP[/SERIAL] (hex USB ids)");
+    }
+    r.getString("family", p.family);
+    if (!p.family.empty() &&
+        (p.family.size() > 32 || !std::all_of(p.family.begin(), p.family.end(), [](char ch) {
+           return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+         }))) {
+      r.problem(n[i]["family"], r.keyPath("family"),
+                "must be a driver family name such as \"evolis\"");
+    }
+    r.getString("reader", p.reader);
+    if (!p.reader.empty()) {
+      const int line = n[i]["reader"].Mark().line + 1;
+      if (auto [it, fresh] = readers.emplace(p.reader, line); !fresh) {
+        r.problem(n[i]["reader"], r.keyPath("reader"),
+                  "reader '" + p.reader + "' is already the encoder of the printer on line " +
+                      std::to_string(it->second) + "; each printer needs its own reader");
+      }
+    }
+    r.getString("ribbon", p.ribbon);
+    if (p.ribbon != "ymcko" && p.ribbon != "ymckok" && p.ribbon != "ko" && p.ribbon != "k") {
+      r.problem(n[i]["ribbon"], r.keyPath("ribbon"), "must be one of ymcko, ymckok, ko, k");
+    }
+    r.getString("card_stock", p.card_stock);
+    r.getDuration("status_interval", p.status_interval, std::chrono::milliseconds(100),
+                  std::chrono::minutes(10));
+    r.getDuration("card_wait", p.card_wait, std::chrono::milliseconds(500),
+                  std::chrono::minutes(10));
+    r.getBool("enabled", p.enabled);
+    r.finish();
+    printers.push_back(std::move(p));
+  }
+}
+
+// The 1-based line of `key` in the mapping `map`; 0 when it is not there.
+int keyLine(const YAML::Node& map, const std::string& key) {
+  if (!map || !map.IsMap()) return 0;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key && it->first.Mark().line >= 0)
+      return it->first.Mark().line + 1;
+  }
+  return 0;
+}
+
+// Rules across sections: issuance profiles name job profiles, and a station
+// with printers needs a readable chip profile for every job profile.
+void checkIssuance(const YAML::Node& root, const std::string& file, Config& c,
+                   std::vector<ConfigProblem>& out) {
+  const YAML::Node issuance = keyLine(root, "issuance") > 0 ? root["issuance"] : YAML::Node();
+  const YAML::Node profiles =
+      keyLine(issuance, "profiles") > 0 ? issuance["profiles"] : YAML::Node();
+  const auto& job_profiles = c.jobs.profiles;
+  for (const auto& [id, path] : c.issuance.profiles) {
+    const int line = keyLine(profiles, id);
+    if (std::find(job_profiles.begin(), job_profiles.end(), id) == job_profiles.end()) {
+      out.push_back({file, line, "issuance.profiles." + id,
+                     "'" + id + "' is not a job profile; list it in jobs.profiles first"});
+    }
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) {
+      out.push_back(
+          {file, line, "issuance.profiles." + id, "cannot read the chip profile file " + path});
+    }
+  }
+  if (c.printers.empty()) return;
+  int line = keyLine(issuance, "profiles");
+  if (line == 0) line = keyLine(root, "issuance");
+  if (line == 0) line = keyLine(root, "printers");
+  for (const auto& id : job_profiles) {
+    if (!c.issuance.profiles.contains(id)) {
+      out.push_back({file, line, "issuance.profiles",
+                     "job profile '" + id +
+                         "' has no chip profile; a station with printers needs one for every "
+                         "entry of jobs.profiles"});
+    }
+  }
+}
+
 // --- cardd.yaml ------------------------------------------------------------
 
 Role roleFromName(const std::string& s, bool& ok) {
@@ -350,7 +611,10 @@ void readConfig(const YAML::Node& root, const std::string& file, const std::stri
     c.jobs.person_schema =
         readPersonSchema(c.jobs.person_schema_path, out, file, schema_line, "jobs.person_schema");
   }
+  readIssuance(r, base_dir, c.issuance);
+  readPrinters(r, c.printers);
   r.finish();
+  if (root.IsMap()) checkIssuance(root, file, c, out);
 }
 
 }  // namespace

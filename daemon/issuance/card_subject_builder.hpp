@@ -6,16 +6,25 @@
 // - person: nested objects are flattened to dotted paths ("address.city");
 //   strings are taken as they are, numbers and booleans in their JSON form.
 // - photo: JPEG is passed through; PNG (which the API also accepts) is
-//   converted to JPEG, because the chip's DG2 holds JPEG (ICAO 9303-10).
+//   converted to JPEG, because the chip's DG2 holds JPEG (ICAO 9303-10),
+//   by the PhotoToJpeg the caller passes: cardd passes
+//   RenderClient::jpegConverter() (the conversion runs in cardd-render, so
+//   cardd links no image library), cardd-render and tests pass pngToJpeg
+//   (issuance/photo_jpeg.hpp, in-process with cairo and libturbojpeg).
 // - fingerprints: the decoded templates, in the order submitted.
 // - document.*: number, issuer, issued and expiry from DocumentPolicy.
 //
 // Errors: InvalidArgument when the payload is not what job_request.cpp
-// stores (a corrupted row), Internal when a photo cannot be converted. The
-// messages never quote personal data.
+// stores (a corrupted row); a failed conversion is the converter's error
+// (InvalidArgument for an unreadable PNG, Internal, or Unavailable when
+// cardd-render cannot be reached). The messages never quote personal data.
+//
+// This library (cardd_issuance) links no image library; the overload without
+// a converter and pngToJpeg() are in cardd_photo_jpeg (photo_jpeg.cpp).
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -35,11 +44,20 @@ struct DocumentPolicy {
 // (TD1's document-number field) when the prefix leaves room, e.g. CD0000042.
 std::string documentNumber(const DocumentPolicy& policy, std::int64_t job_id);
 
-// `issued` is the issue date (the station's local date, YYYY-MM-DD).
+// PNG bytes -> JPEG bytes at `quality` (policy.jpeg_quality). Called only
+// for a PNG photo, at most once per subject, on the caller's thread.
+using PhotoToJpeg = std::function<Result<std::string>(std::string_view png, int quality)>;
+
+// `issued` is the issue date (the station's local date, YYYY-MM-DD);
+// `png_to_jpeg` converts a PNG photo (a JPEG one is taken as it is).
+Result<CardSubject> buildCardSubject(std::string_view payload_json, std::int64_t job_id,
+                                     const DocumentPolicy& policy, std::string_view issued,
+                                     const PhotoToJpeg& png_to_jpeg);
+
+// The same, converting a PNG photo in-process with pngToJpeg(). Defined in
+// cardd_photo_jpeg (photo_jpeg.cpp), which links cairo and libturbojpeg:
+// for cardd-render and tests, not for cardd.
 Result<CardSubject> buildCardSubject(std::string_view payload_json, std::int64_t job_id,
                                      const DocumentPolicy& policy, std::string_view issued);
-
-// PNG -> JPEG (baseline, 4:2:0). Alpha is composited over white.
-Result<std::string> pngToJpeg(std::string_view png, int quality);
 
 }  // namespace cardd

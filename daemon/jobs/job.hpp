@@ -59,6 +59,7 @@ struct Job {
   std::int64_t updated_at_ms = 0;
   std::int64_t photo_bytes = 0;
   std::int64_t fingerprint_count = 0;
+  std::optional<std::string> chip_serial;  // set when a card was issued (store/attempt_store.hpp)
 };
 
 // One row of the journal. `seq` is global and strictly increasing: the SSE
@@ -66,7 +67,7 @@ struct Job {
 struct JobEvent {
   std::int64_t seq = 0;
   std::int64_t at_ms = 0;
-  std::string kind;  // "job-created" | "job-state-changed"
+  std::string kind;  // "job-created" | "job-state-changed" | "card-attempt"
   JobId job_id = 0;
   std::optional<JobState> from;
   JobState to = JobState::Pending;

@@ -59,9 +59,37 @@ void readChoice(const json::object& o, std::string_view key,
   }
 }
 
+// The dotted paths buildCardSubject() makes of `object` (objects are
+// descended into, nulls left out).
+void collectPaths(const json::object& object, const std::string& prefix,
+                  std::vector<std::string>& out) {
+  for (const auto& kv : object) {
+    std::string key(prefix);
+    if (!key.empty()) key += '.';
+    key += kv.key();
+    if (kv.value().is_object()) {
+      collectPaths(kv.value().get_object(), key, out);
+    } else if (!kv.value().is_null()) {
+      out.push_back(std::move(key));
+    }
+  }
+}
+
 }  // namespace
 
+std::vector<std::string> personValuePaths(const json::object& person) {
+  std::vector<std::string> paths;
+  collectPaths(person, "", paths);
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
 Result<NewJob> parseJobRequest(std::string_view body, const JobsConfig& config) {
+  return parseJobRequest(body, config, nullptr);
+}
+
+Result<NewJob> parseJobRequest(std::string_view body, const JobsConfig& config,
+                               JobRequestDetail* detail) {
   // Boost.JSON rejects invalid UTF-8, comments, trailing commas and
   // duplicate-free checks are done below; depth is bounded.
   json::parse_options opts;
@@ -126,6 +154,7 @@ Result<NewJob> parseJobRequest(std::string_view body, const JobsConfig& config) 
   }
 
   bool too_large = false;
+  std::string photo;
   if (const auto* v = o.if_contains("photo")) {
     if (!v->is_string()) {
       errors.push_back({"/photo", "must be a base64 string"});
@@ -144,6 +173,7 @@ Result<NewJob> parseJobRequest(std::string_view body, const JobsConfig& config) 
     } else {
       job.photo_bytes = static_cast<std::int64_t>(bytes->size());
       payload["photo"] = *v;
+      photo = std::move(*bytes);
     }
   } else {
     errors.push_back({"/photo", "is required"});
@@ -212,6 +242,12 @@ Result<NewJob> parseJobRequest(std::string_view body, const JobsConfig& config) 
     return Error(code, std::move(msg), std::move(errors));
   }
   job.payload = json::serialize(payload);
+  if (detail != nullptr) {
+    detail->photo = std::move(photo);
+    detail->person_paths.clear();
+    if (const auto* person = payload.if_contains("person"); person && person->is_object())
+      detail->person_paths = personValuePaths(person->get_object());
+  }
   return job;
 }
 

@@ -27,6 +27,8 @@ std::string_view recoveryActionName(RecoveryAction action) {
       return "reject-spoil-rerun";
     case RecoveryAction::SpoilAndRerun:
       return "spoil-rerun";
+    case RecoveryAction::VoidAndRerun:
+      return "void-rerun";
     case RecoveryAction::ConfirmIssued:
       return "confirm-issued";
     case RecoveryAction::WaitForPrinter:
@@ -41,6 +43,7 @@ RecoveryAction recoveryFor(AttemptStep last_step, std::optional<drivers::CardPos
   if (inside) return RecoveryAction::RejectSpoilAndRerun;
   // No card inside. Only an eject we asked for can have issued it.
   if (last_step == AttemptStep::EjectRequested) return RecoveryAction::ConfirmIssued;
+  if (last_step == AttemptStep::FeedRequested) return RecoveryAction::VoidAndRerun;
   return RecoveryAction::SpoilAndRerun;
 }
 

@@ -10,7 +10,7 @@
 //
 //   last step                 card still inside      no card inside
 //   ----------------------    --------------------   ------------------------------
-//   feed requested            reject, spoil, rerun   spoil (*), rerun
+//   feed requested            reject, spoil, rerun   void (**), rerun
 //   at station / encoding     reject, spoil, rerun   spoil (*), rerun
 //   printing                  reject, spoil, rerun   spoil (*), rerun
 //   eject requested           reject, spoil, rerun   confirm-issued: stop the job
@@ -21,6 +21,10 @@
 // (*) The card left the printer without an eject we asked for: it was
 // rejected or removed by hand; it cannot have been issued, so it is spoiled
 // (reason interrupted) and the job runs again.
+// (**) The feed was journaled but no card is inside: almost always cardd
+// stopped between the journal write and the feed (the blank is still in the
+// feeder), so nothing is consumed. A blank fed and then pulled out by hand
+// in that moment would leave the book one card high: a stock-take finds it.
 //
 // Pure; thread-safe.
 
@@ -44,6 +48,7 @@ std::optional<AttemptStep> parseAttemptStep(std::string_view name);
 enum class RecoveryAction {
   RejectSpoilAndRerun,  // tell the printer to reject; record spoiled (interrupted); job pending
   SpoilAndRerun,        // nothing to move; record spoiled (interrupted); job pending
+  VoidAndRerun,         // no blank was consumed; attempt void; job pending
   ConfirmIssued,        // job processing-stopped, reason confirm-issued, for an operator
   WaitForPrinter,       // the printer did not answer: ask again later
 };

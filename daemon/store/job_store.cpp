@@ -10,7 +10,7 @@ namespace {
 constexpr const char* kJobColumns =
     "id, state, state_reasons, priority, template, profile, idempotency_key, owner_uid, "
     "owner_name, "
-    "created_at, updated_at, photo_bytes, fingerprint_count";
+    "created_at, updated_at, photo_bytes, fingerprint_count, chip_serial";
 
 constexpr const char* kEventColumns =
     "e.seq, e.at, e.kind, e.job_id, e.from_state, e.to_state, e.reasons, e.actor_uid, "
@@ -31,6 +31,7 @@ Job readJob(const Statement& st) {
   j.updated_at_ms = st.columnInt(10);
   j.photo_bytes = st.columnInt(11);
   j.fingerprint_count = st.columnInt(12);
+  if (!st.columnIsNull(13)) j.chip_serial = st.columnText(13);
   return j;
 }
 
@@ -67,12 +68,27 @@ std::vector<std::string> splitReasons(const std::string& text) {
   return out;
 }
 
-Result<JobEvent> JobStore::appendEvent(const Job& job, std::string kind,
-                                       std::optional<JobState> from, const Actor& actor) {
-  auto st = db_.prepare(
+Result<JobEvent> appendJobEvent(Database& db, JobEvent e) {
+  auto st = db.prepare(
       "INSERT INTO events (at, kind, job_id, from_state, to_state, reasons, actor_uid, actor_name) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return std::move(st).error();
+  st->bind(1, e.at_ms).bind(2, e.kind).bind(3, e.job_id);
+  if (e.from)
+    st->bind(4, jobStateName(*e.from));
+  else
+    st->bindNull(4);
+  st->bind(5, jobStateName(e.to))
+      .bind(6, joinReasons(e.reasons))
+      .bind(7, e.actor.uid)
+      .bind(8, e.actor.user);
+  if (auto r = st->run(); !r) return std::move(r).error();
+  e.seq = db.lastInsertId();
+  return e;
+}
+
+Result<JobEvent> JobStore::appendEvent(const Job& job, std::string kind,
+                                       std::optional<JobState> from, const Actor& actor) {
   JobEvent e;
   e.at_ms = job.updated_at_ms;
   e.kind = std::move(kind);
@@ -82,18 +98,7 @@ Result<JobEvent> JobStore::appendEvent(const Job& job, std::string kind,
   e.reasons = job.state_reasons;
   e.actor = actor;
   e.job_owner_uid = job.owner.uid;
-  st->bind(1, e.at_ms).bind(2, e.kind).bind(3, e.job_id);
-  if (from)
-    st->bind(4, jobStateName(*from));
-  else
-    st->bindNull(4);
-  st->bind(5, jobStateName(e.to))
-      .bind(6, joinReasons(e.reasons))
-      .bind(7, actor.uid)
-      .bind(8, actor.user);
-  if (auto r = st->run(); !r) return std::move(r).error();
-  e.seq = db_.lastInsertId();
-  return e;
+  return appendJobEvent(db_, std::move(e));
 }
 
 Result<SubmitOutcome> JobStore::submit(const NewJob& req, const Actor& owner,

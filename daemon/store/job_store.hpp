@@ -73,6 +73,12 @@ class JobStore {
   const Clock& clock_;
 };
 
+// Appends `event` (any kind; seq is assigned) to the journal and returns it
+// with its seq. `event.job_owner_uid` is not stored (it is read back from the
+// job) but is returned as given. For stores that journal about jobs (the
+// card attempts); JobStore uses it for its own events.
+Result<JobEvent> appendJobEvent(Database& db, JobEvent event);
+
 // Space-separated keyword list <-> vector.
 std::string joinReasons(const std::vector<std::string>& reasons);
 std::vector<std::string> splitReasons(const std::string& text);

@@ -109,6 +109,52 @@ CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
 CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
   BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 )sql"},
+      {4,
+       "card attempts (the station's journal, one issued card per job), printer pause "
+       "switches, the job's chip serial",
+       R"sql(
+CREATE TABLE card_attempts (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id       INTEGER NOT NULL REFERENCES jobs(id),
+  attempt      INTEGER NOT NULL CHECK (attempt >= 1),
+  printer      TEXT    NOT NULL,
+  step         TEXT    NOT NULL,
+  outcome      TEXT    CHECK (outcome IN ('issued','spoiled','void')),
+  reason       TEXT    NOT NULL DEFAULT '',
+  detail       TEXT    NOT NULL DEFAULT '',
+  chip_serial  TEXT,
+  lot          TEXT,
+  card_failure INTEGER NOT NULL DEFAULT 0 CHECK (card_failure IN (0, 1)),
+  started_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  ended_at     INTEGER,
+  UNIQUE (job_id, attempt),
+  CHECK ((outcome IS NULL) = (ended_at IS NULL))
+);
+-- The exactly-once rule: at most one issued card per job.
+CREATE UNIQUE INDEX card_attempts_one_issued ON card_attempts(job_id) WHERE outcome = 'issued';
+-- Open attempts (crash recovery); at most one per job.
+CREATE UNIQUE INDEX card_attempts_open ON card_attempts(job_id) WHERE outcome IS NULL;
+CREATE INDEX card_attempts_ended ON card_attempts(ended_at) WHERE ended_at IS NOT NULL;
+-- An attempt changes only while open, never changes whose it is, and is never deleted.
+CREATE TRIGGER card_attempts_ended_update BEFORE UPDATE ON card_attempts
+  WHEN OLD.outcome IS NOT NULL
+  BEGIN SELECT RAISE(ABORT, 'an ended card attempt cannot change'); END;
+CREATE TRIGGER card_attempts_identity_update
+  BEFORE UPDATE OF id, job_id, attempt, printer, started_at ON card_attempts
+  BEGIN SELECT RAISE(ABORT, 'a card attempt cannot change job, number, printer or start'); END;
+CREATE TRIGGER card_attempts_no_delete BEFORE DELETE ON card_attempts
+  BEGIN SELECT RAISE(ABORT, 'card attempts are never deleted'); END;
+CREATE TABLE printer_settings (
+  printer         TEXT    PRIMARY KEY,
+  paused          INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+  reason          TEXT    NOT NULL DEFAULT '',
+  changed_by_uid  INTEGER,
+  changed_by_name TEXT,
+  changed_at      INTEGER
+);
+ALTER TABLE jobs ADD COLUMN chip_serial TEXT;
+)sql"},
   };
   return kMigrations;
 }

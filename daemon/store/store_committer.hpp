@@ -25,6 +25,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "jobs/job.hpp"
+#include "store/attempt_store.hpp"
 #include "store/audit_log.hpp"
 #include "store/database.hpp"
 #include "store/job_store.hpp"
@@ -37,6 +38,7 @@ struct StoreTx {
   JobStore& jobs;
   AuditLog& audit;
   LedgerStore& ledger;
+  AttemptStore& attempts;
   std::vector<JobEvent>& events;  // journal events to publish after COMMIT
 };
 
@@ -92,6 +94,7 @@ class StoreCommitter {
   JobStore jobs_;
   AuditLog audit_;
   LedgerStore ledger_;
+  AttemptStore attempts_;
   boost::asio::any_io_executor events_executor_;
   EventSink sink_;
 

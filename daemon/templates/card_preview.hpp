@@ -1,16 +1,20 @@
 #pragma once
 // What the API needs from card templates besides the catalogue: the cheap
-// submit-time check that a job can be printed with its template, and the
-// preview of a job's card face.
+// submit-time check that a job can be printed with its template.
 //
 // checkPrintable() runs on the event loop for every POST /v1/jobs and
-// /v1/previews, so it never renders: it finds the template, reads a PNG
-// photo's size from its header (refusing an oversized one before decoding
-// it), builds the CardSubject (converting a PNG photo to JPEG, as issuance
-// will) and runs render::checkSubject (JPEG header, bytes, pixels, fields).
-//
-// renderJobPreview() renders one side (tens of ms): call it on a worker
-// thread (templates/render_worker.hpp), never on the event loop.
+// /v1/previews, so it neither renders nor decodes: it works on what
+// parseJobRequest() already parsed and decoded (JobRequestDetail). It finds
+// the template and checks, as render::checkSubject will at issuance:
+// - the photo from its header only: a JPEG's byte size against
+//   limits.max_photo_bytes and its frame size (SOFn) against
+//   max_photo_width x max_photo_height; a PNG's size from its IHDR against
+//   the same pixel limits, and that its chunks run to IEND with image data.
+//   A PNG is converted to JPEG at issuance (buildCardSubject), so the
+//   template's byte limit is applied to the converted JPEG then, not here;
+// - a photo the template requires is present;
+// - every field the template prints without |optional has a value.
+// Previews are rendered by the cardd-render helper (render_client.hpp).
 //
 // Errors are ValidationFailed with JSON pointers into the job request
 // (/template, /photo, /person/<path>); messages name templates, fields and
@@ -19,12 +23,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "core/result.hpp"
 #include "issuance/card_subject_builder.hpp"
 #include "jobs/job.hpp"
-#include "render/card_renderer.hpp"
+#include "jobs/job_request.hpp"
 #include "templates/template_catalogue.hpp"
 
 namespace cardd {
@@ -35,17 +38,16 @@ std::string localDate(std::int64_t ms_since_epoch);
 
 // ValidationFailed ("/template") when the job's template is unknown or
 // broken; ValidationFailed ("/photo", "/person/...") when the job's data does
-// not fit the template. `job` is what parseJobRequest() returned.
+// not fit the template. `job` and `detail` are what parseJobRequest()
+// returned and filled for one request.
+Status checkPrintable(const TemplateCatalogue& catalogue, const NewJob& job,
+                      const JobRequestDetail& detail);
+
+// The same for a job whose detail is not at hand (a stored payload): parses
+// job.payload and decodes its photo first. `policy` and `issued` are not
+// needed by the check (the document fields always have values); they are
+// kept for the callers that pass them.
 Status checkPrintable(const TemplateCatalogue& catalogue, const NewJob& job,
                       const DocumentPolicy& policy, std::string_view issued);
-
-// The PNG (1016 x 648) of `side` of the card `payload` (a stored job payload)
-// would print with `tmpl`, as job `job_id` issued on `issued`. NotFound when
-// the template has no such side; ValidationFailed when the data no longer
-// fits the template. Thread-safe; CPU-heavy.
-Result<std::vector<std::uint8_t>> renderJobPreview(const render::CardTemplate& tmpl,
-                                                   std::string_view payload, std::int64_t job_id,
-                                                   const DocumentPolicy& policy,
-                                                   std::string_view issued, render::Side side);
 
 }  // namespace cardd

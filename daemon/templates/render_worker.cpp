@@ -4,8 +4,12 @@
 
 namespace cardd {
 
-RenderWorker::RenderWorker(std::size_t max_queued)
-    : max_queued_(std::max<std::size_t>(max_queued, 1)), thread_([this] { run(); }) {}
+RenderWorker::RenderWorker(std::size_t max_queued, std::string helper_path,
+                           std::chrono::milliseconds idle_stop)
+    : max_queued_(std::max<std::size_t>(max_queued, 1)),
+      idle_stop_(idle_stop),
+      client_(std::move(helper_path)),
+      thread_([this] { run(); }) {}
 
 RenderWorker::~RenderWorker() {
   stop();
@@ -28,6 +32,7 @@ void RenderWorker::stop() {
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
+  client_.stop();
 }
 
 void RenderWorker::run() {
@@ -37,7 +42,13 @@ void RenderWorker::run() {
     std::function<void()> task;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      // After idle_stop_ without work the helper is ended (it is spawned
+      // again by the next task that renders).
+      if (!wake_.wait_for(lock, idle_stop_, [this] { return stopping_ || !queue_.empty(); })) {
+        lock.unlock();
+        client_.stop();
+        continue;
+      }
       if (queue_.empty()) return;
       task = std::move(queue_.front());
       queue_.pop_front();

@@ -10,20 +10,31 @@
 // the worker; in particular it must move whatever it holds of the loop
 // (e.g. a response callback) into what it posts, so nothing of the loop is
 // destroyed on the worker.
+//
+// Rendering itself happens in the cardd-render helper: tasks call client()
+// (only from the worker thread, i.e. inside a task). The helper is spawned
+// by the first task that renders and stopped after `idle_stop` without
+// tasks, so an idle cardd holds no renderer.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
+
+#include "templates/render_client.hpp"
 
 namespace cardd {
 
 class RenderWorker {
  public:
   // `max_queued`: tasks waiting (not counting the one running); at least 1.
-  explicit RenderWorker(std::size_t max_queued);
+  // `helper_path`: cardd-render (RenderClient::defaultHelperPath() when empty).
+  explicit RenderWorker(std::size_t max_queued, std::string helper_path = {},
+                        std::chrono::milliseconds idle_stop = std::chrono::seconds(60));
   ~RenderWorker();  // stop()
   RenderWorker(const RenderWorker&) = delete;
   RenderWorker& operator=(const RenderWorker&) = delete;
@@ -38,10 +49,15 @@ class RenderWorker {
 
   std::size_t maxQueued() const { return max_queued_; }
 
+  // The worker's connection to cardd-render; use it only inside a task.
+  RenderClient& client() { return client_; }
+
  private:
   void run();
 
   const std::size_t max_queued_;
+  const std::chrono::milliseconds idle_stop_;
+  RenderClient client_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void()>> queue_;

@@ -31,6 +31,43 @@ std::shared_ptr<const TemplateCatalogue> TemplateCatalogue::load(const JobsConfi
 std::shared_ptr<const TemplateCatalogue> TemplateCatalogue::load(
     const std::string& templates_dir, const std::vector<std::string>& ids,
     const PersonSchema* schema) {
+  return loadLight(templates_dir, ids, schema);
+}
+
+std::shared_ptr<const TemplateCatalogue> TemplateCatalogue::load(const JobsConfig& jobs,
+                                                                 const RsvgCheck& rsvg_check) {
+  auto cat = loadLight(jobs.templates_dir, jobs.templates, jobs.person_schema.get());
+  // Only the templates the light check passed go to librsvg: a broken one
+  // keeps its first problem.
+  std::vector<std::string> usable;
+  for (const auto& e : cat->entries_) {
+    if (e.tmpl) usable.push_back(e.id);
+  }
+  if (usable.empty()) return cat;
+  auto problems = rsvg_check(cat->dir_, usable);
+  if (problems && problems->size() != usable.size()) {
+    problems = Error(ErrorCode::Internal, "the librsvg check answered for " +
+                                              std::to_string(problems->size()) + " of " +
+                                              std::to_string(usable.size()) + " templates");
+  }
+  if (!problems) {
+    cat->rsvg_check_problem_ = std::move(problems).error();
+    return cat;
+  }
+  std::size_t next = 0;
+  for (auto& e : cat->entries_) {
+    if (!e.tmpl) continue;
+    if (auto& problem = (*problems)[next++]; problem) {
+      e.tmpl.reset();
+      e.problem = std::move(*problem);
+    }
+  }
+  return cat;
+}
+
+std::shared_ptr<TemplateCatalogue> TemplateCatalogue::loadLight(const std::string& templates_dir,
+                                                                const std::vector<std::string>& ids,
+                                                                const PersonSchema* schema) {
   auto cat = std::make_shared<TemplateCatalogue>();
   cat->dir_ = templates_dir;
   const std::vector<std::string> fields =
@@ -42,7 +79,9 @@ std::shared_ptr<const TemplateCatalogue> TemplateCatalogue::load(
       continue;
     Entry entry;
     entry.id = id;
-    auto loaded = render::CardTemplate::load(templates_dir, id);
+    // The light SVG check: cardd does not map librsvg (cardd-render, which
+    // renders, checks with librsvg when it loads the template).
+    auto loaded = render::CardTemplate::loadWith(templates_dir, id, &render::checkSvgLight);
     if (!loaded) {
       entry.problem = std::move(loaded).error();
     } else if (auto st = render::validateTemplate(*loaded, fields); !st) {
@@ -73,6 +112,11 @@ std::size_t TemplateCatalogue::brokenCount() const {
 
 std::vector<std::string> TemplateCatalogue::describeProblems() const {
   std::vector<std::string> out;
+  if (rsvg_check_problem_) {
+    out.push_back("card templates in " + dir_ +
+                  " were checked without librsvg (only the light SVG check): " +
+                  rsvg_check_problem_->message);
+  }
   for (const auto& e : entries_) {
     if (!e.problem) continue;
     // A load or validation error lists each problem as a field; a missing

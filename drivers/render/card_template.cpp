@@ -1,6 +1,5 @@
 #include "render/card_template.hpp"
 
-#include <librsvg/rsvg.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -92,32 +91,9 @@ void readUnsigned(const YAML::Node& map, const char* key, const std::string& pre
   }
 }
 
-// librsvg's own check of an SVG file: it must parse and be drawn on a
-// viewBox of 0 0 1016 648 (one px per printer dot).
-void checkSvgWithLibrsvg(const std::string& text, const std::string& key, const std::string& file,
-                         Problems& p) {
-  GError* err = nullptr;
-  RsvgHandle* handle =
-      rsvg_handle_new_from_data(reinterpret_cast<const guint8*>(text.data()), text.size(), &err);
-  if (handle == nullptr) {
-    p.add(key, file + " is not a valid SVG (librsvg: " +
-                   std::string(err != nullptr ? err->message : "unknown error") + ")");
-    if (err != nullptr) g_error_free(err);
-    return;
-  }
-  gboolean has_w = FALSE, has_h = FALSE, has_vb = FALSE;
-  RsvgLength w{}, h{};
-  RsvgRectangle vb{};
-  rsvg_handle_get_intrinsic_dimensions(handle, &has_w, &w, &has_h, &h, &has_vb, &vb);
-  if (!has_vb || vb.x != 0 || vb.y != 0 || vb.width != kCardWidthPx || vb.height != kCardHeightPx) {
-    p.add(key,
-          file + " must have viewBox=\"0 0 1016 648\" (CR80 landscape at 300 dpi, 1 unit = 1 dot)");
-  }
-  g_object_unref(handle);
-}
-
 void loadSide(const YAML::Node& node, const std::string& key, const fs::path& dir,
-              const TemplateLimits& limits, SideTemplate& side, Problems& p) {
+              const TemplateLimits& limits, const SvgChecker& check_svg, SideTemplate& side,
+              Problems& p) {
   if (!node) return;
   if (!node.IsMap()) {
     p.add(key, "must be a map with svg, panels and overlay_holes");
@@ -182,7 +158,9 @@ void loadSide(const YAML::Node& node, const std::string& key, const fs::path& di
                                 : "cannot read " + side.file);
     return;
   }
-  checkSvgWithLibrsvg(*text, key + ".svg", side.file, p);
+  if (check_svg) {
+    if (auto problem = check_svg(*text, side.file)) p.add(key + ".svg", std::move(*problem));
+  }
   auto pieces = compileSvg(*text, side.file, limits.max_embedded_image_bytes);
   if (!pieces) {
     p.add(key + ".svg", pieces.error().message);
@@ -215,7 +193,8 @@ const std::vector<std::string>& documentFieldNames() {
   return kNames;
 }
 
-Result<CardTemplate> CardTemplate::load(const std::string& templates_dir, const std::string& id) {
+Result<CardTemplate> CardTemplate::loadWith(const std::string& templates_dir, const std::string& id,
+                                            const SvgChecker& check_svg) {
   if (id.empty() || !std::all_of(id.begin(), id.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
       })) {
@@ -277,8 +256,8 @@ Result<CardTemplate> CardTemplate::load(const std::string& templates_dir, const 
       if (req["fields"]) t.required_fields = req["fields"].as<std::vector<std::string>>();
     }
     if (!root["front"]) p.add("front", "every template has a front side");
-    loadSide(root["front"], "front", dir, t.limits, t.front, p);
-    loadSide(root["back"], "back", dir, t.limits, t.back, p);
+    loadSide(root["front"], "front", dir, t.limits, check_svg, t.front, p);
+    loadSide(root["back"], "back", dir, t.limits, check_svg, t.back, p);
   } catch (const YAML::Exception& e) {
     p.add("template.yaml", "wrong type at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }

@@ -6,11 +6,11 @@
 // and QR codes (<rect data-cardd="qr" data-content="...">). The format is in
 // docs/templates.md.
 //
-// Loading parses the sidecar, checks every SVG with librsvg (names the file on
-// a parse error), checks sizes and embedded images against the limits, and
-// compiles each SVG into pieces (literal text, field, photo, QR) so that a card
-// is filled by concatenation. A loaded template is immutable: share it between
-// threads freely.
+// Loading parses the sidecar, checks every SVG (load(): with librsvg, naming
+// the file on a parse error; loadWith(): with the checker given, e.g.
+// checkSvgLight(), so that a process need not map librsvg), checks sizes and embedded images
+// against the limits, and compiles each SVG into pieces (literal text, field, photo, QR) so that a
+// card is filled by concatenation. A loaded template is immutable: share it between threads freely.
 //
 // Errors: ConfigInvalid for a broken template (the message names the template
 // id and the file), NotFound when the template folder does not exist. Messages
@@ -19,8 +19,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -114,6 +117,22 @@ struct TemplateLimits {
   std::size_t max_embedded_image_bytes = 512 * 1024;  // Each data: URI image in an SVG.
 };
 
+// Checks one side's SVG text (the contents of `file`): nullopt when it is
+// usable, else the problem as a sentence naming `file`.
+using SvgChecker =
+    std::function<std::optional<std::string>(std::string_view text, const std::string& file)>;
+
+// librsvg's check (card_template_rsvg.cpp; links librsvg): the SVG must
+// parse and have viewBox="0 0 1016 648".
+std::optional<std::string> checkSvgWithLibrsvg(std::string_view text, const std::string& file);
+
+// The same checks without librsvg (svg_light_check.cpp): well-formed XML
+// (tags balanced, attributes quoted, comments, CDATA, processing instructions
+// and a DOCTYPE without an internal subset), an <svg> root element and its
+// viewBox="0 0 1016 648". Rarer librsvg refusals (e.g. CSS it cannot parse)
+// are found when the template is rendered, by cardd-render.
+std::optional<std::string> checkSvgLight(std::string_view text, const std::string& file);
+
 struct CardTemplate {
   std::string id;
   std::string description;
@@ -128,8 +147,12 @@ struct CardTemplate {
 
   const SideTemplate& side(Side s) const { return s == Side::Front ? front : back; }
 
-  // Loads `templates_dir`/`id`/template.yaml and the SVGs it names.
+  // Loads `templates_dir`/`id`/template.yaml and the SVGs it names, checking
+  // each SVG with librsvg (card_template_rsvg.cpp).
   static Result<CardTemplate> load(const std::string& templates_dir, const std::string& id);
+  // The same, checking each SVG with `check_svg` (none when empty).
+  static Result<CardTemplate> loadWith(const std::string& templates_dir, const std::string& id,
+                                       const SvgChecker& check_svg);
 };
 
 // Fields the station adds to every subject (card_subject.hpp), accepted by

@@ -3,6 +3,9 @@
 // subject's data: placeholders, the photo data URI and QR codes (libqrencode).
 // Pure text work plus the QR encoder; no rendering. Used by card_template.cpp
 // (compile) and card_renderer.cpp (fill); exposed for tests and the benchmark.
+// compileSvg() and appendXmlEscaped() are in svg_fill.cpp (cardd_render_model,
+// which cardd links); fillSvg() and qrElement() in svg_fill_subject.cpp
+// (cardd_render, with libqrencode), so that cardd does not link libqrencode.
 //
 // The scanner is not a general XML parser: it knows tags, quoted attributes,
 // comments and CDATA, which is what a template needs. Anything it cannot make

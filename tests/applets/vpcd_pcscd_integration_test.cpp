@@ -1,124 +1,43 @@
-// The virtual chip behind the real PC/SC stack: a private pcscd (socket-
-// activated on a socket in a temporary directory, with its own reader.conf
-// naming a vpcd reader on a free port), VpcdConnection + EchoApplet connected
-// to it, and pcsc-lite's client API on the other side. Skips only when
-// /usr/sbin/pcscd or the vpcd driver is not installed.
+// The virtual chip behind the real PC/SC stack: a private pcscd
+// (tests/pcsc PrivatePcscd: socket-activated on a socket in a temporary
+// directory, vpcd readers on free ports), VpcdConnection + EchoApplet
+// connected to it, and pcsc-lite's client API on the other side. Skips only
+// when /usr/sbin/pcscd or the vpcd driver is not installed.
 
 #include <PCSC/winscard.h>
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <memory>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "echo_applet.hpp"
+#include "private_pcscd.hpp"
 #include "test_hex.hpp"
 #include "virtual_chip/vpcd_connection.hpp"
 
 namespace cardd::applets::virtual_chip {
 namespace {
 
-namespace fs = std::filesystem;
 using applets::testing::EchoApplet;
 using applets::testing::hex;
 using applets::testing::kEchoAtr;
 using namespace std::chrono_literals;
 
-constexpr const char* kPcscd = "/usr/sbin/pcscd";
-constexpr const char* kVpcdDriver = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
-constexpr const char* kSocketActivate = "systemd-socket-activate";
-
-bool portFree(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  addr.sin_port = htons(port);
-  const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return free;
-}
-
-// vpcd's channel C listens on C (reader 00 00) and C + 1 (reader 00 01).
-std::uint16_t pickChannel() {
-  std::mt19937 random(std::random_device{}());
-  std::uniform_int_distribution<int> offset(0, 2000);
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    const auto port = static_cast<std::uint16_t>(0x9C40 + 2 * offset(random));
-    if (portFree(port) && portFree(static_cast<std::uint16_t>(port + 1))) return port;
-  }
-  return 0;
-}
-
 class PcscdVpcdTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kPcscd) || !fs::exists(kVpcdDriver)) {
-      GTEST_SKIP() << "needs " << kPcscd << " and " << kVpcdDriver
-                   << " (packages pcscd, vsmartcard-vpcd)";
-    }
-    char pattern[] = "/tmp/cardd-pcscd-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-    fs::create_directory(dir_ / "conf");
-    channel_ = pickChannel();
-    ASSERT_NE(channel_, 0) << "no free port pair for vpcd";
-    char hexChannel[8];
-    std::snprintf(hexChannel, sizeof hexChannel, "0x%04X", channel_);
-    {
-      std::ofstream conf(dir_ / "conf" / "vpcd");
-      conf << "FRIENDLYNAME \"Station Reader\"\n"
-           << "DEVICENAME /dev/null:" << hexChannel << "\n"
-           << "LIBPATH " << kVpcdDriver << "\n"
-           << "CHANNELID " << hexChannel << "\n";
-    }
-    const std::string socketPath = (dir_ / "pcscd.comm").string();
-    const std::string confPath = (dir_ / "conf").string();
-    const std::string logPath = (dir_ / "pcscd.log").string();
+    std::string why;
+    if (!test::PrivatePcscd::available(&why)) GTEST_SKIP() << why;
+    auto started = test::PrivatePcscd::start({.readers = 1});
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    pcscd_ = std::move(started).value();
 
-    pid_ = ::fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      ::setpgid(0, 0);
-      const int log = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (log >= 0) {
-        ::dup2(log, 1);
-        ::dup2(log, 2);
-      }
-      const std::string listen = "--listen=" + socketPath;
-      ::execlp(kSocketActivate, kSocketActivate, listen.c_str(), kPcscd, "-f", "-c",
-               confPath.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::setpgid(pid_, pid_);
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!fs::exists(socketPath) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(10ms);
-    }
-    ASSERT_TRUE(fs::exists(socketPath)) << "systemd-socket-activate did not listen; " << log();
-    ::setenv("PCSCLITE_CSOCK_NAME", socketPath.c_str(), 1);
-
-    VpcdEndpoint endpoint;
-    endpoint.host = "127.0.0.1";
-    endpoint.port = channel_;
-    endpoint.initialBackoff = 20ms;
-    endpoint.maxBackoff = 200ms;
-    card_ = std::make_unique<VpcdConnection>(applet_, endpoint);
+    card_ = std::make_unique<VpcdConnection>(applet_, pcscd_->endpoint(0));
     ASSERT_TRUE(card_->connect().ok());
 
     ASSERT_EQ(SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &context_),
@@ -131,29 +50,11 @@ class PcscdVpcdTest : public ::testing::Test {
     if (haveHandle_) SCardDisconnect(handle_, SCARD_LEAVE_CARD);
     if (haveContext_) SCardReleaseContext(context_);
     if (card_) card_->disconnect();
-    if (pid_ > 0) {
-      ::kill(-pid_, SIGTERM);
-      const auto deadline = std::chrono::steady_clock::now() + 3s;
-      int status = 0;
-      while (::waitpid(pid_, &status, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() > deadline) {
-          ::kill(-pid_, SIGKILL);
-          ::waitpid(pid_, &status, 0);
-          break;
-        }
-        std::this_thread::sleep_for(10ms);
-      }
-    }
-    if (!dir_.empty()) {
-      std::error_code ignored;
-      fs::remove_all(dir_, ignored);
-    }
+    card_.reset();
+    pcscd_.reset();
   }
 
-  std::string log() const {
-    std::ifstream in(dir_ / "pcscd.log");
-    return "pcscd log: " + std::string(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string log() const { return pcscd_ ? "pcscd log: " + pcscd_->log() : std::string(); }
 
   // Waits for the reader to list and the card in it to be present.
   void waitForCard(const std::string& reader) {
@@ -192,9 +93,7 @@ class PcscdVpcdTest : public ::testing::Test {
     return Bytes(answer.begin(), answer.begin() + length);
   }
 
-  fs::path dir_;
-  std::uint16_t channel_ = 0;
-  pid_t pid_ = -1;
+  std::unique_ptr<test::PrivatePcscd> pcscd_;
   EchoApplet applet_;
   std::unique_ptr<VpcdConnection> card_;
   SCARDCONTEXT context_ = 0;
@@ -205,7 +104,7 @@ class PcscdVpcdTest : public ::testing::Test {
 };
 
 TEST_F(PcscdVpcdTest, SelectEchoAndRoundTripTime) {
-  const std::string reader = "Station Reader 00 00";
+  const std::string reader = pcscd_->readerName(0);
   waitForCard(reader);
   if (HasFatalFailure()) return;
 

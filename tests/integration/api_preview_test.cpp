@@ -199,6 +199,50 @@ TEST_F(TemplateRefusalTest, CheckConfigReportsEveryBrokenTemplate) {
   EXPECT_EQ(out.find("template 'ektp-specimen'"), std::string::npos) << out;
 }
 
+// --- librsvg's check at start-up (cardd-render) ---------------------------------
+
+TEST(LibrsvgTemplateCheck, ATemplateOnlyLibrsvgRefusesIsReportedAndRefused) {
+  // An attribute given twice: cardd's light SVG check passes it, librsvg (in
+  // cardd-render, asked at start-up) does not.
+  DaemonProcess daemon;
+  const fs::path templates = fs::path(daemon.dir()) / "templates";
+  fs::create_directories(templates);
+  for (const char* id : {"ektp-specimen", "twice"}) {
+    fs::copy(sourceDir() + "/config/templates/ektp-specimen", templates / id,
+             fs::copy_options::recursive);
+  }
+  replaceIn(templates / "twice" / "template.yaml", "id: ektp-specimen", "id: twice");
+  replaceIn(templates / "twice" / "back.svg", "</svg>",
+            "<rect x=\"1\" x=\"2\" width=\"3\" height=\"3\"/></svg>");
+  daemon.config().jobs["templates_dir"] = "\"" + templates.string() + "\"";
+  daemon.config().jobs["templates"] = "[ektp-specimen, twice]";
+  ASSERT_TRUE(daemon.start());
+  EXPECT_NE(daemon.stderrText().find("librsvg"), std::string::npos) << daemon.stderrText();
+
+  auto job = sampleJob();
+  job["template"] = "twice";
+  auto r = callOnce(daemon.socketPath(), "POST", "/v1/jobs", toText(job));
+  EXPECT_TRUE(isProblem(r, 422, "validation-failed")) << r.body;
+  EXPECT_TRUE(hasFieldError(r, "/template")) << r.body;
+  EXPECT_NE(r.body.find("librsvg"), std::string::npos) << r.body;
+  job["template"] = "ektp-specimen";
+  r = callOnce(daemon.socketPath(), "POST", "/v1/jobs", toText(job));
+  EXPECT_EQ(r.status, 201) << r.body;
+
+  const std::string cmd =
+      daemonBinary() + " --check-config --config " + daemon.configPath() + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (auto n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 78) << out;  // EX_CONFIG
+  EXPECT_NE(out.find("template 'twice'"), std::string::npos) << out;
+  EXPECT_NE(out.find("librsvg"), std::string::npos) << out;
+  EXPECT_NE(out.find("1 of 2 card templates cannot be used"), std::string::npos) << out;
+}
+
 // --- previews ------------------------------------------------------------------
 
 class PreviewTest : public ::testing::Test {

@@ -1,7 +1,8 @@
 // The PC/SC encoder against real pcsc-lite: a private pcscd (PrivatePcscd)
 // with vpcd readers and ChainApplet cards in-process (VpcdConnection).
 // Covers reader listing, bounded waits, T=1 connect, GET RESPONSE chains,
-// 6Cxx, extended APDUs, card removal, pcscd restart and reader removal.
+// 6Cxx, extended APDUs, card removal, pcscd restart, reader removal and six
+// independent readers in one pcscd.
 // Skips when pcscd or the vpcd driver is not installed.
 
 #include <gtest/gtest.h>
@@ -342,6 +343,55 @@ TEST_F(PcscEncoderTest, ReaderUnpluggedMidJob) {
   auto back = context_->waitForCard(pcscd_->readerName(1), 10s);
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(*back, WaitOutcome::CardPresent);
+}
+
+// Six readers in one pcscd (three vpcd entries, each on its own driver copy):
+// cards in readers 0, 3 and 5 answer through their own reader, the others
+// stay empty.
+class SixReaderTest : public PcscEncoderTest {
+ protected:
+  void SetUp() override { startPcscd(6); }
+};
+
+TEST_F(SixReaderTest, CardsInReaders0And3And5AnswerTheOthersStayEmpty) {
+  ASSERT_EQ(pcscd_->readers().size(), 6u);
+  auto readers = context_->listReaders();
+  ASSERT_TRUE(readers.ok()) << readers.error().message;
+  for (std::size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(std::count(readers->begin(), readers->end(), pcscd_->readerName(i)), 1)
+        << pcscd_->readerName(i);
+  }
+
+  const std::vector<std::size_t> withCard = {0, 3, 5};
+  std::vector<std::unique_ptr<ChainApplet>> applets;
+  std::vector<std::unique_ptr<vc::VpcdConnection>> links;
+  for (std::size_t index : withCard) {
+    applets.push_back(std::make_unique<ChainApplet>());
+    links.push_back(std::make_unique<vc::VpcdConnection>(*applets.back(), pcscd_->endpoint(index)));
+    ASSERT_TRUE(links.back()->connect().ok());
+  }
+  for (std::size_t n = 0; n < withCard.size(); ++n) {
+    const std::string& reader = pcscd_->readerName(withCard[n]);
+    auto present = context_->waitForCard(reader, 10s);
+    ASSERT_TRUE(present.ok()) << present.error().message;
+    ASSERT_EQ(*present, WaitOutcome::CardPresent) << reader;
+    auto channel = context_->connect(reader);
+    ASSERT_TRUE(channel.ok()) << channel.error().message;
+    const int before = applets[n]->commands();
+    auto selected = (*channel)->transmit(selectChain());
+    ASSERT_TRUE(selected.ok()) << selected.error().message;
+    EXPECT_EQ(selected->sw, apdu::sw::kOk) << reader;
+    // The SELECT reached this reader's card and no other.
+    for (std::size_t m = 0; m < applets.size(); ++m) {
+      EXPECT_EQ(applets[m]->commands(), m == n ? before + 1 : (m < n ? 1 : 0)) << reader;
+    }
+  }
+  for (std::size_t index : std::vector<std::size_t>{1, 2, 4}) {
+    auto empty = context_->waitForCard(pcscd_->readerName(index), 500ms);
+    ASSERT_TRUE(empty.ok()) << empty.error().message;
+    EXPECT_EQ(*empty, WaitOutcome::Timeout) << pcscd_->readerName(index);
+  }
+  for (auto& link : links) link->disconnect();
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kPcscd = "/usr/sbin/pcscd";
 constexpr const char* kVpcdDriver = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
+constexpr std::size_t kMaxReaders = 8;
 
 /* The one socket directory of this process (see the header: libpcsclite
    caches PCSCLITE_CSOCK_NAME), and whether an instance is alive. */
@@ -73,13 +74,28 @@ bool portFree(std::uint16_t port) {
   return free;
 }
 
-/* vpcd channel C listens on C and C + 1: pick even C with both free, away
-   from Debian's default 35963/35964 and from other picks of this instance. */
+/* The lowest ephemeral port (outgoing connections take their local port
+   from ip_local_port_range): vpcd ports are picked below it, so a card's or
+   a client's connection can never hold one between the check and pcscd's
+   bind. */
+int ephemeralLow() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  if (!(in >> low) || low <= 0) low = 32768;
+  return low;
+}
+
+/* vpcd channel C listens on C and C + 1: pick even C with both free, below
+   the ephemeral range (else 40000..48000), away from Debian's default
+   35963/35964 and from other picks of this instance. */
 std::uint16_t pickChannel(const std::vector<std::uint16_t>& taken) {
   static std::mt19937 random(std::random_device{}());
-  std::uniform_int_distribution<int> offset(0, 4000);
+  const int low = ephemeralLow();
+  const int base = low >= 22000 ? 20000 : 40000;
+  const int span = low >= 22000 ? (low - 2 - base) / 2 : 4000;
+  std::uniform_int_distribution<int> offset(0, span);
   for (int attempt = 0; attempt < 200; ++attempt) {
-    const auto port = static_cast<std::uint16_t>(40000 + 2 * offset(random));
+    const auto port = static_cast<std::uint16_t>(base + 2 * offset(random));
     if (std::find(taken.begin(), taken.end(), port) != taken.end()) continue;
     if (portFree(port) && portFree(static_cast<std::uint16_t>(port + 1))) return port;
   }
@@ -109,10 +125,10 @@ bool PrivatePcscd::available(std::string* why) {
 Result<std::unique_ptr<PrivatePcscd>> PrivatePcscd::start(PrivatePcscdOptions options) {
   std::string why;
   if (!available(&why)) return Error{ErrorCode::Unavailable, why};
-  if (options.readers == 0 || options.readers > 2) {
-    return Error{ErrorCode::InvalidArgument,
-                 "a private pcscd serves 1 or 2 vpcd readers (vpcd keeps one connection per "
-                 "slot number across reader.conf entries); start one pcscd per test"};
+  if (options.readers == 0 || options.readers > kMaxReaders) {
+    return Error{
+        ErrorCode::InvalidArgument,
+        "a private pcscd serves 1 to 8 vpcd readers; asked for " + std::to_string(options.readers)};
   }
   auto socketPath = processSocketPath();
   if (!socketPath) return std::move(socketPath).error();
@@ -136,28 +152,52 @@ Result<std::unique_ptr<PrivatePcscd>> PrivatePcscd::start(PrivatePcscdOptions op
   p->dir_ = pattern;
   fs::create_directory(fs::path(p->dir_) / "conf");
 
-  /* Readers: vpcd channel C gives slots "<name> 00 00" on C and
-     "<name> 00 01" on C + 1. */
+  /* One private copy of the vpcd driver per pair of slots: a copy is
+     another inode, so glibc loads it again with its own static slot table
+     (a second entry naming the same .so would take over the first one's
+     slots). */
   const std::size_t pairs = (p->options_.readers + 1) / 2;
   for (std::size_t k = 0; k < pairs; ++k) {
-    const std::uint16_t channel = pickChannel(p->channels_);
-    if (channel == 0) return Error{ErrorCode::Unavailable, "no free port pair for vpcd"};
-    p->channels_.push_back(channel);
+    std::error_code error;
+    fs::copy_file(kVpcdDriver, p->driverCopy(k), fs::copy_options::overwrite_existing, error);
+    if (error) {
+      return Error{ErrorCode::Internal,
+                   "cannot copy the vpcd driver to " + p->driverCopy(k) + ": " + error.message()};
+    }
   }
+
+  /* Reader names: pair 0 is "<name> 00 00" / "<name> 00 01", pair k > 0
+     "<name> <k+1> 00 00" / "... 00 01" (pcscd does not number entries that
+     share a FRIENDLYNAME: it would list two "<name> 00 00"). */
   for (std::size_t i = 0; i < p->options_.readers; ++i) {
     VirtualReader reader;
-    reader.name = p->options_.friendlyName + " 00 " + twoDigits(i % 2);
-    reader.port = static_cast<std::uint16_t>(p->channels_[i / 2] + i % 2);
+    reader.name = p->pairName(i / 2) + " 00 " + twoDigits(i % 2);
     p->readers_.push_back(reader);
   }
 
   ::setenv("PCSCLITE_CSOCK_NAME", p->socketPath_.c_str(), 1);
-  if (auto written = p->writeConfig(pairs); !written) return std::move(written).error();
-  if (auto launched = p->launch(); !launched) return std::move(launched).error();
-  if (auto ready = p->waitForReaders(p->readers_.size()); !ready) {
-    return std::move(ready).error();
+
+  /* Ports are picked free but another process may bind one before pcscd
+     does; vpcd then fails to open that channel and its readers never list.
+     So a start whose readers do not appear is tried again on fresh ports. */
+  Status ready = Ok{};
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    p->stop();
+    p->channels_.clear();
+    for (std::size_t k = 0; k < pairs; ++k) {
+      const std::uint16_t channel = pickChannel(p->channels_);
+      if (channel == 0) return Error{ErrorCode::Unavailable, "no free port pair for vpcd"};
+      p->channels_.push_back(channel);
+    }
+    for (std::size_t i = 0; i < p->readers_.size(); ++i) {
+      p->readers_[i].port = static_cast<std::uint16_t>(p->channels_[i / 2] + i % 2);
+    }
+    if (auto written = p->writeConfig(pairs); !written) return std::move(written).error();
+    if (auto launched = p->launch(); !launched) return std::move(launched).error();
+    ready = p->waitForReaders(p->readers_.size());
+    if (ready) return p;
   }
-  return p;
+  return std::move(ready).error();
 }
 
 PrivatePcscd::~PrivatePcscd() {
@@ -184,16 +224,26 @@ std::string PrivatePcscd::log() const {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+std::string PrivatePcscd::pairName(std::size_t pair) const {
+  if (pair == 0) return options_.friendlyName;
+  return options_.friendlyName + " " + std::to_string(pair + 1);
+}
+
+std::string PrivatePcscd::driverCopy(std::size_t pair) const {
+  return (fs::path(dir_) / ("vpcd-" + std::to_string(pair) + ".so")).string();
+}
+
 Status PrivatePcscd::writeConfig(std::size_t pairs) {
-  /* One reader.conf entry for the vpcd channel (or none: readers removed). */
+  /* One reader.conf entry per vpcd channel, each with its own driver copy
+     (none: readers removed). */
   const fs::path conf = fs::path(dir_) / "conf" / "vpcd";
   std::ofstream out(conf, std::ios::trunc);
   for (std::size_t k = 0; k < pairs && k < channels_.size(); ++k) {
     char hexChannel[8];
     std::snprintf(hexChannel, sizeof hexChannel, "0x%04X", channels_[k]);
-    out << "FRIENDLYNAME \"" << options_.friendlyName << "\"\n"
+    out << "FRIENDLYNAME \"" << pairName(k) << "\"\n"
         << "DEVICENAME /dev/null:" << hexChannel << "\n"
-        << "LIBPATH " << kVpcdDriver << "\n"
+        << "LIBPATH " << driverCopy(k) << "\n"
         << "CHANNELID " << hexChannel << "\n\n";
   }
   out.close();

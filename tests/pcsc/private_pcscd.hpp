@@ -11,11 +11,20 @@
 //   (*pcscd)->restart();   // pcscd stops (clients get SCARD_E_NO_SERVICE), starts again
 //
 // How: the fixture binds the listening unix socket itself and hands it to
-// `pcscd -f -c <dir>/conf` the way systemd does (LISTEN_FDS=1 on fd 3), with a
-// reader.conf entry per pair of vpcd slots on free loopback ports (vpcd's
-// channel C serves slot "<name> 00 00" on port C and "<name> 00 01" on C + 1;
-// pcscd does not number entries sharing a name, so pair k > 0 is named
-// "<name> <k+1>": "Station Reader 2 00 00").
+// `pcscd -f -c <dir>/conf` the way systemd does (LISTEN_FDS=1 on fd 3), with
+// one reader.conf entry per pair of vpcd slots on free loopback ports (vpcd's
+// channel C serves slot "<name> 00 00" on port C and "<name> 00 01" on
+// C + 1). Each entry loads its OWN copy of libifdvpcd.so (<dir>/vpcd-<k>.so):
+// vpcd keeps its slots in a static table indexed by slot number, so two
+// entries naming the same .so would share (steal) slots; a copy is another
+// inode, which glibc loads again with a table of its own (a symlink would
+// not do). pcscd does not number entries sharing a FRIENDLYNAME (it would
+// list two "<name> 00 00"), so pair k > 0 is named "<name> <k+1>":
+// "Station Reader 2 00 00", "Station Reader 2 00 01", "Station Reader 3 00 00".
+// Ports are picked below the kernel's ephemeral range (so no outgoing
+// connection can hold one); when pcscd still cannot open one (another
+// process took it first) its readers never list, and start() tries again on
+// fresh ports (3 attempts).
 // pcscd runs in its own process group with PR_SET_PDEATHSIG, its output goes
 // to <dir>/pcscd.log (see log()).
 //
@@ -28,11 +37,10 @@
 // a time (a second start() fails with InvalidArgument); sequential instances
 // (one per test) are fine.
 //
-// Readers: 1 or 2 slots are reported (readerName(i), vpcdPort(i)). vpcd
-// always creates both slots, so with 1 pcscd also lists "<name> 00 01",
-// which is simply not reported. More readers need more pcscd instances in
-// more processes: vpcd 3.3 keeps one connection per slot number, so a second
-// reader.conf entry in the same pcscd would steal the first one's slots.
+// Readers: 1 to 8 slots are reported (readerName(i), vpcdPort(i)); reader
+// i is slot i % 2 of pair i / 2. vpcd always creates both slots of a pair, so
+// with an odd count pcscd also lists the last pair's "... 00 01", which is
+// simply not reported.
 //
 // Errors: Unavailable when /usr/sbin/pcscd or the vpcd driver is not
 // installed (tests GTEST_SKIP on it); Internal when pcscd does not start (the
@@ -54,7 +62,7 @@
 namespace cardd::test {
 
 struct PrivatePcscdOptions {
-  std::size_t readers = 1;                        // vpcd slots to report, 1 or 2
+  std::size_t readers = 1;                        // vpcd slots to report, 1 to 8
   std::string friendlyName = "Station Reader";    // see "Readers" above
   bool debug = false;                             // pcscd -d -a (APDUs in log())
   std::chrono::milliseconds readyTimeout{10000};  // start(): wait for the readers
@@ -99,14 +107,17 @@ class PrivatePcscd {
   Status startAgain();
   // stop() + startAgain(): "pcscd restarted mid-job".
   Status restart();
-  // Restarts pcscd with `count` readers configured: 0 removes the vpcd
-  // entry, so both readers disappear as when the encoder is unplugged; 1 or
-  // 2 restores it. readers() still lists the original readers.
+  // Restarts pcscd with the first `count` readers configured (rounded up to
+  // whole pairs): 0 removes every vpcd entry, so all readers disappear as
+  // when the encoder is unplugged; the original count restores them.
+  // readers() still lists the original readers.
   Status restartWithReaders(std::size_t count);
 
  private:
   PrivatePcscd() = default;
   Status writeConfig(std::size_t pairs);
+  std::string pairName(std::size_t pair) const;    // FRIENDLYNAME of pair `pair`
+  std::string driverCopy(std::size_t pair) const;  // <dir>/vpcd-<pair>.so
   Status launch();
   Status waitForReaders(std::size_t count);
 

@@ -26,8 +26,13 @@ using drivers::PanelKind;
 
 class RenderTest : public ::testing::Test {
  protected:
+  // The shipped template prints front YMCKO + back K (a YMCKOK ribbon).
+  // These tests exercise every panel and overlay hole on both sides, so they
+  // render a copy whose back is YMCKO too, with the magnetic-stripe hole.
   static void SetUpTestSuite() {
-    auto t = CardTemplate::load(test::kTemplatesDir, "ektp-specimen");
+    copy_ = new test::TemplateCopy();
+    copy_->edit("template.yaml", kShippedBack, kDualBack);
+    auto t = CardTemplate::load(copy_->root(), "ektp-specimen");
     ASSERT_TRUE(t.ok()) << t.error().message;
     tmpl_ = new CardTemplate(std::move(*t));
     auto layers = renderCard(*tmpl_, test::testSubject());
@@ -38,6 +43,7 @@ class RenderTest : public ::testing::Test {
     card_ = new drivers::PreparedCard(std::move(*card));
   }
   static void TearDownTestSuite() {
+    delete copy_;
     delete card_;
     delete layers_;
     delete tmpl_;
@@ -55,10 +61,20 @@ class RenderTest : public ::testing::Test {
     return panel(set, kind).density[scanIndex(x, y)];
   }
 
+  static constexpr const char* kShippedBack =
+      "  # Front YMCKO + back K: a YMCKOK ribbon, the usual one for ID cards (the\n"
+      "  # back's text and signature are resin black; no overlay on the back).\n"
+      "  panels: k\n";
+  static constexpr const char* kDualBack =
+      "  panels: ymcko\n"
+      "  overlay_holes:\n"
+      "    - { name: magnetic-stripe, x: 0, y: 4.5mm, width: 1016px, height: 12mm }\n";
+  static test::TemplateCopy* copy_;
   static CardTemplate* tmpl_;
   static CardLayers* layers_;
   static drivers::PreparedCard* card_;
 };
+test::TemplateCopy* RenderTest::copy_ = nullptr;
 CardTemplate* RenderTest::tmpl_ = nullptr;
 CardLayers* RenderTest::layers_ = nullptr;
 drivers::PreparedCard* RenderTest::card_ = nullptr;

@@ -24,10 +24,13 @@ TEST(RecoveryPolicy, ACardStillInsideIsAlwaysRejectedAndTheJobRunsAgain) {
 TEST(RecoveryPolicy, OnlyAnEjectWeAskedForCanHaveIssuedTheCard) {
   EXPECT_EQ(recoveryFor(AttemptStep::EjectRequested, CardPosition::None),
             RecoveryAction::ConfirmIssued);
-  for (auto step : {AttemptStep::FeedRequested, AttemptStep::AtStation, AttemptStep::Printing}) {
+  for (auto step : {AttemptStep::AtStation, AttemptStep::Printing}) {
     EXPECT_EQ(recoveryFor(step, CardPosition::None), RecoveryAction::SpoilAndRerun)
         << attemptStepName(step);
   }
+  // Journaled but no card inside: the blank never left the feeder.
+  EXPECT_EQ(recoveryFor(AttemptStep::FeedRequested, CardPosition::None),
+            RecoveryAction::VoidAndRerun);
 }
 
 TEST(RecoveryPolicy, AnUnreachablePrinterIsAskedAgainLater) {

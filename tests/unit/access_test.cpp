@@ -47,5 +47,12 @@ TEST(Access, PermissionsNameTheirRoles) {
   EXPECT_EQ(rolesFor(Permission::ReadAudit) & bit(Role::Operator), 0);
 }
 
+TEST(Access, PrinterPermissions) {
+  EXPECT_EQ(roleNames(rolesFor(Permission::ReadPrinters)),
+            (std::vector<std::string>{"operator", "supervisor", "technician", "admin"}));
+  EXPECT_EQ(roleNames(rolesFor(Permission::ControlPrinters)),
+            (std::vector<std::string>{"supervisor", "technician", "admin"}));
+}
+
 }  // namespace
 }  // namespace cardd::api

@@ -1,5 +1,6 @@
 // CardSubject from a stored job payload: flattening, document fields, and
-// PNG photos converted to JPEG for the chip's DG2.
+// PNG photos converted to JPEG for the chip's DG2 (by the converter given,
+// or in-process by pngToJpeg).
 
 #include "issuance/card_subject_builder.hpp"
 
@@ -7,8 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "core/base64.hpp"
+#include "issuance/photo_jpeg.hpp"
 
 namespace cardd {
 namespace {
@@ -81,6 +84,65 @@ TEST(CardSubjectBuilder, ConvertsPngPhotoToJpegKeepingItsSizeAndColour) {
     }
   }
   EXPECT_TRUE(found) << "no baseline SOF0 marker";
+}
+
+TEST(CardSubjectBuilder, OnlyAPngPhotoGoesThroughTheConverter) {
+  std::vector<std::pair<std::string, int>> calls;
+  const PhotoToJpeg convert = [&](std::string_view png, int quality) -> Result<std::string> {
+    calls.emplace_back(std::string(png), quality);
+    return pngToJpeg(png, quality);
+  };
+  DocumentPolicy policy;
+  policy.jpeg_quality = 75;
+
+  const std::string png = solidPng(8, 8, 0.0, 0.0, 1.0);
+  auto from_png = buildCardSubject(R"({"person":{},"photo":")" + encodeBase64(png) + R"("})", 3,
+                                   policy, "2026-01-01", convert);
+  ASSERT_TRUE(from_png) << from_png.error().message;
+  ASSERT_EQ(calls.size(), 1U);
+  EXPECT_EQ(calls[0].first, png);
+  EXPECT_EQ(calls[0].second, 75);
+  auto expected = pngToJpeg(png, 75);
+  ASSERT_TRUE(expected);
+  EXPECT_EQ(std::string(from_png->photo_jpeg.begin(), from_png->photo_jpeg.end()), *expected);
+
+  // A JPEG is taken as it is; no converter is needed for it.
+  auto from_jpeg = buildCardSubject(R"({"person":{},"photo":")" + encodeBase64(*expected) + R"("})",
+                                    3, policy, "2026-01-01", PhotoToJpeg{});
+  ASSERT_TRUE(from_jpeg) << from_jpeg.error().message;
+  EXPECT_EQ(calls.size(), 1U);
+  EXPECT_EQ(from_jpeg->photo_jpeg, from_png->photo_jpeg);
+}
+
+TEST(CardSubjectBuilder, AConverterFailureIsTheSubjectsError) {
+  const std::string payload =
+      R"({"person":{"name":"SECRET"},"photo":")" + encodeBase64(solidPng(4, 4, 1, 1, 1)) + R"("})";
+  auto gone = buildCardSubject(payload, 1, DocumentPolicy{}, "2026-01-01",
+                               [](std::string_view, int) -> Result<std::string> {
+                                 return Error(ErrorCode::Unavailable, "the card renderer failed");
+                               });
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ErrorCode::Unavailable);
+
+  auto not_jpeg = buildCardSubject(
+      payload, 1, DocumentPolicy{}, "2026-01-01",
+      [](std::string_view png, int) -> Result<std::string> { return std::string(png); });
+  ASSERT_FALSE(not_jpeg);
+  EXPECT_EQ(not_jpeg.error().code, ErrorCode::Internal);
+  EXPECT_EQ(not_jpeg.error().message.find("SECRET"), std::string::npos);
+
+  auto none = buildCardSubject(payload, 1, DocumentPolicy{}, "2026-01-01", PhotoToJpeg{});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, ErrorCode::Internal);
+}
+
+TEST(CardSubjectBuilder, PngToJpegRefusesWhatIsNotAPng) {
+  auto gif = pngToJpeg("GIF89a", 90);
+  ASSERT_FALSE(gif);
+  EXPECT_EQ(gif.error().code, ErrorCode::InvalidArgument);
+  auto quality = pngToJpeg(solidPng(2, 2, 0, 0, 0), 0);
+  ASSERT_FALSE(quality);
+  EXPECT_EQ(quality.error().code, ErrorCode::InvalidArgument);
 }
 
 TEST(CardSubjectBuilder, RefusesCorruptPayloadsWithoutQuotingThem) {

@@ -150,5 +150,235 @@ TEST(Config, AccessAcceptsNumericIdsAndRejectsUnknownRoles) {
             (std::vector<std::string>{"#1000", "clerk"}));
 }
 
+// A station with everything: two printers, PEM and PKCS#11 keys.
+const char* kFullStation = R"(jobs:
+  profiles: [cardd-eid]
+issuance:
+  max_attempts: 5
+  encode_ahead: false
+  profiles:
+    cardd-eid: ../applets/profiles/eid.yaml
+  signers:
+    document-signer: { certificate: keys/ds.pem, key: keys/ds.key }
+    hsm-signer:
+      certificate: /etc/cardd/keys/ds2.pem
+      pkcs11: { module: /usr/lib/softhsm/libsofthsm2.so, token: cardd, key_label: ds, pin_file: keys/pin }
+  key_sets:
+    station-master: { file: keys/master.hex }
+    hsm-master: { pkcs11: { module: /usr/lib/softhsm/libsofthsm2.so, token: cardd, key_label: km, pin_file: keys/pin } }
+  csca: keys/csca.pem
+printers:
+  - id: P1
+    uri: tcp://127.0.0.1:9101
+    family: evolis
+    reader: "Station Reader 00 00"
+    ribbon: ymckok
+    card_stock: pvc-plain
+    status_interval: 500ms
+    card_wait: 20s
+    enabled: false
+  - id: back-room_2.b
+    uri: usb://0F49:ffff/ABC123
+)";
+
+TEST(ConfigStation, FullExampleIsParsed) {
+  auto r = load(kFullStation);
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(described(r));
+  const auto& is = r.config.issuance;
+  EXPECT_EQ(is.max_attempts, 5);
+  EXPECT_FALSE(is.encode_ahead);
+  EXPECT_EQ(is.profiles.at("cardd-eid"),
+            std::string(CARDD_SOURCE_DIR) + "/applets/profiles/eid.yaml");
+  EXPECT_EQ(is.signers.at("document-signer").certificate, kConfigDir + "/keys/ds.pem");
+  EXPECT_EQ(is.signers.at("document-signer").key, kConfigDir + "/keys/ds.key");
+  EXPECT_TRUE(is.signers.at("document-signer").pkcs11_module.empty());
+  const auto& hsm = is.signers.at("hsm-signer");
+  EXPECT_EQ(hsm.certificate, "/etc/cardd/keys/ds2.pem");
+  EXPECT_TRUE(hsm.key.empty());
+  EXPECT_EQ(hsm.pkcs11_module, "/usr/lib/softhsm/libsofthsm2.so");
+  EXPECT_EQ(hsm.pkcs11_token, "cardd");
+  EXPECT_EQ(hsm.pkcs11_key_label, "ds");
+  EXPECT_EQ(hsm.pkcs11_pin_file, kConfigDir + "/keys/pin");
+  EXPECT_EQ(is.key_sets.at("station-master").file, kConfigDir + "/keys/master.hex");
+  EXPECT_EQ(is.key_sets.at("hsm-master").pkcs11_key_label, "km");
+  EXPECT_EQ(is.csca, kConfigDir + "/keys/csca.pem");
+
+  ASSERT_EQ(r.config.printers.size(), 2u);
+  const auto& p1 = r.config.printers[0];
+  EXPECT_EQ(p1.id, "P1");
+  EXPECT_EQ(p1.uri, "tcp://127.0.0.1:9101");
+  EXPECT_EQ(p1.family, "evolis");
+  EXPECT_EQ(p1.reader, "Station Reader 00 00");
+  EXPECT_EQ(p1.ribbon, "ymckok");
+  EXPECT_EQ(p1.card_stock, "pvc-plain");
+  EXPECT_EQ(p1.status_interval.count(), 500);
+  EXPECT_EQ(p1.card_wait.count(), 20'000);
+  EXPECT_FALSE(p1.enabled);
+  const auto& p2 = r.config.printers[1];
+  EXPECT_EQ(p2.id, "back-room_2.b");
+  EXPECT_EQ(p2.uri, "usb://0F49:ffff/ABC123");
+  EXPECT_TRUE(p2.family.empty());
+  EXPECT_TRUE(p2.reader.empty());
+  EXPECT_EQ(p2.ribbon, "ymcko");
+  EXPECT_EQ(p2.card_stock, "pvc-chip");
+  EXPECT_EQ(p2.status_interval.count(), 2000);
+  EXPECT_EQ(p2.card_wait.count(), 10'000);
+  EXPECT_TRUE(p2.enabled);
+}
+
+TEST(ConfigStation, NoPrintersNeedsNoIssuance) {
+  auto r = load("printers: []\n");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(described(r));
+  EXPECT_TRUE(r.config.printers.empty());
+  EXPECT_EQ(r.config.issuance.max_attempts, 3);
+  EXPECT_TRUE(r.config.issuance.encode_ahead);
+  EXPECT_TRUE(r.config.issuance.profiles.empty());
+}
+
+TEST(ConfigStation, PrinterRulesNameFileLineAndKey) {
+  auto r = load(
+      "issuance:\n"
+      "  profiles: { cardd-eid: ../applets/profiles/eid.yaml }\n"
+      "printers:\n"
+      "  - id: P1\n"  // 4
+      "    uri: tcp://127.0.0.1:9101\n"
+      "    reader: R0\n"                              // 6
+      "  - id: P1\n"                                  // 7
+      "    uri: lpd://printer\n"                      // 8
+      "    reader: R0\n"                              // 9
+      "  - id: \"has space\"\n"                       // 10
+      "    uri: usb://0f49:fff\n"                     // 11
+      "    ribbon: rainbow\n"                         // 12
+      "    status_interval: 1 fortnight\n"            // 13
+      "    card_wait: 10ms\n"                         // 14
+      "    enabled: maybe\n"                          // 15
+      "    colour: red\n"                             // 16
+      "    family: Evolis\n"                          // 17
+      "  - family: evolis\n"                          // 18
+      "  - id: ThisIdIsFarTooLongForAPrinterName1\n"  // 19
+      "    uri: tcp://:9100\n");                      // 20
+  const auto d = described(r);
+  EXPECT_THAT(
+      d,
+      ::testing::UnorderedElementsAre(
+          "test.yaml:7: printers[1].id: printer 'P1' is already defined on line 4",
+          "test.yaml:8: printers[1].uri: must be tcp://HOST:PORT or usb://VVVV:PPPP[/SERIAL] "
+          "(hex USB ids)",
+          "test.yaml:9: printers[1].reader: reader 'R0' is already the encoder of the printer "
+          "on line 6; each printer needs its own reader",
+          "test.yaml:10: printers[2].id: must be 1 to 32 letters, digits, '.', '_' or '-'",
+          "test.yaml:11: printers[2].uri: must be tcp://HOST:PORT or usb://VVVV:PPPP[/SERIAL] "
+          "(hex USB ids)",
+          "test.yaml:12: printers[2].ribbon: must be one of ymcko, ymckok, ko, k",
+          HasSubstr("test.yaml:13: printers[2].status_interval: must be a duration"),
+          "test.yaml:14: printers[2].card_wait: must be a duration such as \"30s\" or "
+          "\"500ms\", from 500ms to 600000ms",
+          "test.yaml:15: printers[2].enabled: must be true or false",
+          "test.yaml:16: printers[2].colour: unknown key",
+          "test.yaml:17: printers[2].family: must be a driver family name such as \"evolis\"",
+          "test.yaml:18: printers[3].id: is required", "test.yaml:18: printers[3].uri: is required",
+          "test.yaml:19: printers[4].id: must be 1 to 32 letters, digits, '.', '_' or '-'",
+          "test.yaml:20: printers[4].uri: must be tcp://HOST:PORT or usb://VVVV:PPPP[/SERIAL] "
+          "(hex USB ids)"));
+}
+
+TEST(ConfigStation, UriForms) {
+  for (const char* good : {"tcp://10.0.0.5:9100", "tcp://printer.local:1", "tcp://[::1]:65535",
+                           "usb://0f49:ffff", "usb://0F49:FFFF/SER-1"}) {
+    auto r = load(std::string("printers:\n  - { id: P, uri: \"") + good + "\" }\n" +
+                  "issuance: { profiles: { cardd-eid: ../applets/profiles/eid.yaml } }\n");
+    EXPECT_TRUE(r.ok()) << good << ": " << ::testing::PrintToString(described(r));
+  }
+  for (const char* bad :
+       {"tcp://host", "tcp://host:0", "tcp://host:65536", "tcp://host:x", "usb://0f49ffff",
+        "usb://0f4g:ffff", "usb://0f49:ffff/", "http://x:1", "tcp://a/b:1"}) {
+    auto r = load(std::string("printers:\n  - { id: P, uri: \"") + bad + "\" }\n" +
+                  "issuance: { profiles: { cardd-eid: ../applets/profiles/eid.yaml } }\n");
+    EXPECT_THAT(described(r), ::testing::ElementsAre(HasSubstr("printers[0].uri: must be tcp://")))
+        << bad;
+  }
+}
+
+TEST(ConfigStation, PrintersMustBeAList) {
+  EXPECT_THAT(described(load("printers: { id: P1 }\n")),
+              ::testing::ElementsAre("test.yaml:1: printers: must be a list of printers"));
+  EXPECT_THAT(described(load("printers:\n  - P1\n")),
+              ::testing::ElementsAre("test.yaml:2: printers[0]: must be a mapping"));
+}
+
+TEST(ConfigStation, SignerAndKeySetRules) {
+  auto r = load(
+      "issuance:\n"
+      "  max_attempts: 11\n"   // 2
+      "  encode_ahead: yes\n"  // 3
+      "  signers:\n"
+      "    both: { certificate: c.pem, key: k.pem, pkcs11: { module: m.so, token: t, key_label: "
+      "l, pin_file: p } }\n"                                                      // 5
+      "    neither: { certificate: c.pem }\n"                                     // 6
+      "    nocert: { key: k.pem }\n"                                              // 7
+      "    halfhsm: { certificate: c.pem, pkcs11: { module: m.so, slot: 2 } }\n"  // 8
+      "  key_sets:\n"
+      "    both: { file: k.hex, pkcs11: { module: m.so, token: t, key_label: l, pin_file: p } }\n"
+      "    neither: {}\n"                        // 11
+      "    odd: { file: k.hex, colour: red }\n"  // 12
+      "  csca: \"\"\n"                           // 13
+      "  secret: 1\n");                          // 14
+  EXPECT_THAT(
+      described(r),
+      ::testing::UnorderedElementsAre(
+          "test.yaml:2: issuance.max_attempts: must be an integer from 1 to 10",
+          "test.yaml:3: issuance.encode_ahead: must be true or false",
+          "test.yaml:5: issuance.signers.both: give either key (a PEM file) or pkcs11, not both",
+          "test.yaml:6: issuance.signers.neither: needs key (a PEM file) or pkcs11 (a token key)",
+          "test.yaml:7: issuance.signers.nocert.certificate: is required",
+          "test.yaml:8: issuance.signers.halfhsm.pkcs11.token: is required",
+          "test.yaml:8: issuance.signers.halfhsm.pkcs11.key_label: is required",
+          "test.yaml:8: issuance.signers.halfhsm.pkcs11.pin_file: is required",
+          "test.yaml:8: issuance.signers.halfhsm.pkcs11.slot: unknown key",
+          "test.yaml:10: issuance.key_sets.both: give either file (hex keys) or pkcs11, not both",
+          "test.yaml:11: issuance.key_sets.neither: needs file (hex keys) or pkcs11 (a token key)",
+          "test.yaml:12: issuance.key_sets.odd.colour: unknown key",
+          "test.yaml:13: issuance.csca: must be a file path",
+          "test.yaml:14: issuance.secret: unknown key"));
+}
+
+TEST(ConfigStation, PrintersNeedAChipProfileForEveryJobProfile) {
+  auto r = load(
+      "jobs:\n  profiles: [cardd-eid, cardd-jmrtd]\n"
+      "issuance:\n"
+      "  profiles:\n"  // 4
+      "    cardd-eid: ../applets/profiles/eid.yaml\n"
+      "printers:\n  - { id: P1, uri: \"tcp://127.0.0.1:9100\" }\n");
+  EXPECT_THAT(described(r),
+              ::testing::ElementsAre(
+                  "test.yaml:4: issuance.profiles: job profile 'cardd-jmrtd' has no chip profile; "
+                  "a station with printers needs one for every entry of jobs.profiles"));
+  // Without printers the same config is fine: cardd only queues.
+  auto queue_only = load(
+      "jobs:\n  profiles: [cardd-eid, cardd-jmrtd]\n"
+      "issuance:\n  profiles:\n    cardd-eid: ../applets/profiles/eid.yaml\n");
+  EXPECT_TRUE(queue_only.ok()) << ::testing::PrintToString(described(queue_only));
+  // No issuance section at all: named where the printers are.
+  EXPECT_THAT(described(load("printers:\n  - { id: P1, uri: \"tcp://127.0.0.1:9100\" }\n")),
+              ::testing::ElementsAre(HasSubstr(
+                  "test.yaml:1: issuance.profiles: job profile 'cardd-eid' has no chip profile")));
+}
+
+TEST(ConfigStation, ChipProfilesMustExistAndNameJobProfiles) {
+  auto r = load(
+      "issuance:\n"
+      "  profiles:\n"
+      "    cardd-eid: profiles/missing.yaml\n"             // 3
+      "    cardd-other: ../applets/profiles/jmrtd.yaml\n"  // 4
+      "    \"\": x.yaml\n");                               // 5
+  EXPECT_THAT(described(r),
+              ::testing::UnorderedElementsAre(
+                  "test.yaml:3: issuance.profiles.cardd-eid: cannot read the chip profile file " +
+                      kConfigDir + "/profiles/missing.yaml",
+                  "test.yaml:4: issuance.profiles.cardd-other: 'cardd-other' is not a job profile; "
+                  "list it in jobs.profiles first",
+                  "test.yaml:5: issuance.profiles: ids must not be empty"));
+}
+
 }  // namespace
 }  // namespace cardd

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <fstream>
 #include <sstream>
@@ -57,6 +58,20 @@ TEST_F(JobRequestTest, SampleIsValid) {
   EXPECT_TRUE(payload.contains("person"));
   EXPECT_TRUE(payload.contains("photo"));
   EXPECT_FALSE(payload.contains("template"));
+}
+
+TEST_F(JobRequestTest, TheDetailHoldsTheDecodedPhotoAndThePersonsPaths) {
+  JobRequestDetail detail;
+  auto r = parseJobRequest(json::serialize(sample_), config_, &detail);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto photo = decodeBase64(sample_.at("photo").as_string());
+  ASSERT_TRUE(photo.has_value());
+  EXPECT_EQ(detail.photo, *photo);
+  EXPECT_EQ(static_cast<std::int64_t>(detail.photo.size()), r->photo_bytes);
+  EXPECT_TRUE(std::is_sorted(detail.person_paths.begin(), detail.person_paths.end()));
+  EXPECT_THAT(detail.person_paths, ::testing::Contains("nik"));
+  EXPECT_THAT(detail.person_paths, ::testing::Contains("address.city"));
+  EXPECT_THAT(detail.person_paths, ::testing::Not(::testing::Contains("address")));
 }
 
 TEST_F(JobRequestTest, DefaultsApply) {

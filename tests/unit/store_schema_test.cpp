@@ -91,6 +91,12 @@ TEST(StoreSchema, Version1GoldenStoreIsUpgradedWithItsData) {
 
   // And the audit table now exists.
   EXPECT_EQ(*(*db)->queryInt("SELECT count(*) FROM audit"), 0);
+  // Migration 4: card attempts, printer switches, the job's chip serial.
+  EXPECT_FALSE(held->chip_serial.has_value());
+  EXPECT_EQ(*(*db)->queryInt("SELECT count(*) FROM card_attempts"), 0);
+  EXPECT_EQ(*(*db)->queryInt("SELECT count(*) FROM printer_settings"), 0);
+  EXPECT_EQ(*(*db)->queryInt("SELECT count(*) FROM jobs WHERE chip_serial IS NULL"),
+            *(*db)->queryInt("SELECT count(*) FROM jobs"));
 }
 
 TEST(StoreSchema, NewerSchemaIsRefusedWithAClearMessage) {

@@ -6,6 +6,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include <boost/json.hpp>
@@ -16,8 +17,11 @@
 
 #include "config/config_loader.hpp"
 #include "core/base64.hpp"
+#include "issuance/photo_jpeg.hpp"
 #include "jobs/job_request.hpp"
 #include "templates/card_preview.hpp"
+#include "templates/render_client.hpp"
+#include "templates/render_service.hpp"
 #include "templates/render_worker.hpp"
 
 namespace cardd {
@@ -201,8 +205,23 @@ class PrintableTest : public TemplateCatalogueTest {
     TemplateCatalogueTest::SetUp();
     cat_ = TemplateCatalogue::load(config_.jobs);
   }
+  // The API's path: the detail parseJobRequest() decoded. The check on a
+  // stored payload (no detail) must agree with it.
   Status check(json::object job) {
-    return checkPrintable(*cat_, parsedJob(std::move(job)), DocumentPolicy{}, "2026-11-29");
+    JobsConfig jobs = config_.jobs;
+    jobs.templates = {job.at("template").as_string().c_str()};
+    JobRequestDetail detail;
+    auto parsed = parseJobRequest(json::serialize(job), jobs, &detail);
+    EXPECT_TRUE(parsed.ok()) << (parsed.ok() ? "" : parsed.error().message);
+    if (!parsed.ok()) return std::move(parsed).error();
+    Status fast = checkPrintable(*cat_, *parsed, detail);
+    Status stored = checkPrintable(*cat_, *parsed, DocumentPolicy{}, "2026-11-29");
+    EXPECT_EQ(fast.ok(), stored.ok());
+    if (!fast.ok() && !stored.ok()) {
+      EXPECT_EQ(fast.error().message, stored.error().message);
+      EXPECT_EQ(pointers(fast), pointers(stored));
+    }
+    return fast;
   }
   static std::vector<std::string> pointers(const Status& st) {
     std::vector<std::string> out;
@@ -303,6 +322,23 @@ TEST_F(PrintableTest, AFieldTheTemplatePrintsMustBeThere) {
   EXPECT_THAT(st.error().message, HasSubstr("'occupation'"));
 }
 
+TEST_F(PrintableTest, APngPhotoIsCheckedFromItsHeaderAndChunks) {
+  // A whole PNG within the limits passes without being decoded: the
+  // conversion to JPEG waits for issuance.
+  std::string png = pngHeader(600, 800);
+  png += std::string("\x00\x00\x00\x01IDAT\x00\x00\x00\x00\x00", 13);
+  png += std::string("\x00\x00\x00\x00IEND\xAE\x42\x60\x82", 12);
+  auto job = sampleJob();
+  job["photo"] = encodeBase64(png);
+  EXPECT_TRUE(check(job).ok());
+  // Cut before IEND: refused.
+  job["photo"] = encodeBase64(png.substr(0, png.size() - 12));
+  auto st = check(job);
+  ASSERT_FALSE(st.ok());
+  EXPECT_THAT(pointers(st), ::testing::ElementsAre("/photo"));
+  EXPECT_THAT(st.error().message, HasSubstr("not a complete PNG"));
+}
+
 TEST_F(PrintableTest, APreviewIsAPngOfTheCard) {
   auto job = parsedJob(sampleJob());
   auto t = cat_->find("ektp-specimen");
@@ -320,6 +356,193 @@ TEST(LocalDate, IsAnIsoDate) {
   const auto d = localDate(1'764'417'600'000);  // 2025-11-29T12:00:00Z
   ASSERT_EQ(d.size(), 10U);
   EXPECT_EQ(d.substr(0, 8), "2025-11-");
+}
+
+// --- the light SVG check and the cardd-render helper ---------------------------
+
+TEST(SvgLightCheck, AgreesWithLibrsvgOnTheShippedAndBrokenSvgs) {
+  const std::string good = readText(kSource + "/config/templates/ektp-specimen/front.svg");
+  EXPECT_EQ(render::checkSvgLight(good, "front.svg"), std::nullopt);
+  EXPECT_EQ(render::checkSvgWithLibrsvg(good, "front.svg"), std::nullopt);
+  const std::vector<std::string> broken = {
+      "not svg at all",
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1016 648\"><g>",
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1016 648\"><g></svg>",
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1016 648\"><rect x=1/></svg>",
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 500 300\"></svg>",
+      "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>",
+  };
+  for (const auto& svg : broken) {
+    const auto light = render::checkSvgLight(svg, "side.svg");
+    ASSERT_TRUE(light.has_value()) << svg;
+    EXPECT_THAT(*light, HasSubstr("side.svg")) << svg;
+    EXPECT_TRUE(render::checkSvgWithLibrsvg(svg, "side.svg").has_value()) << svg;
+  }
+  EXPECT_EQ(render::checkSvgLight("<?xml version=\"1.0\"?><!-- a < b --><svg viewBox=\"0,0,1016,"
+                                  "648\"><style><![CDATA[a>b{}]]></style></svg>",
+                                  "x.svg"),
+            std::nullopt);
+}
+
+class RenderHelperTest : public PrintableTest {
+ protected:
+  RenderClient client_{CARDD_RENDER_HELPER};
+};
+
+TEST_F(RenderHelperTest, PreviewsAndPanelsMatchTheInProcessRenderer) {
+  auto job = parsedJob(sampleJob());
+  auto t = cat_->find("ektp-specimen");
+  ASSERT_TRUE(t.ok());
+  auto png =
+      client_.preview(**t, job.payload, 42, DocumentPolicy{}, "2026-11-29", render::Side::Back);
+  ASSERT_TRUE(png.ok()) << png.error().message;
+  auto local =
+      renderJobPreview(**t, job.payload, 42, DocumentPolicy{}, "2026-11-29", render::Side::Back);
+  ASSERT_TRUE(local.ok());
+  EXPECT_EQ(*png, *local);
+  EXPECT_TRUE(client_.running());
+
+  drivers::PreparedCard remote;
+  ASSERT_TRUE(client_.panels(**t, job.payload, 42, DocumentPolicy{}, "2026-11-29", remote).ok());
+  render::RenderContext context(false);
+  drivers::PreparedCard here;
+  ASSERT_TRUE(
+      renderJobPanels(context, **t, job.payload, 42, DocumentPolicy{}, "2026-11-29", here).ok());
+  ASSERT_EQ(remote.front.panels.size(), here.front.panels.size());
+  ASSERT_EQ(remote.back.panels.size(), here.back.panels.size());
+  ASSERT_FALSE(here.front.panels.empty());
+  for (std::size_t i = 0; i < here.front.panels.size(); ++i) {
+    EXPECT_EQ(remote.front.panels[i].kind, here.front.panels[i].kind);
+    EXPECT_EQ(remote.front.panels[i].lines, here.front.panels[i].lines);
+    EXPECT_TRUE(remote.front.panels[i].density == here.front.panels[i].density) << i;
+  }
+  client_.stop();
+  EXPECT_FALSE(client_.running());
+}
+
+TEST_F(RenderHelperTest, RefusalsKeepTheirCodeAndPointers) {
+  // The stored payload of a job whose data no longer fits the template.
+  auto good = parsedJob(sampleJob());
+  json::value payload = json::parse(good.payload);
+  payload.as_object()["person"].as_object().erase("occupation");
+  auto t = cat_->find("ektp-specimen");
+  ASSERT_TRUE(t.ok());
+  auto png = client_.preview(**t, json::serialize(payload), 7, DocumentPolicy{}, "2026-11-29",
+                             render::Side::Front);
+  ASSERT_FALSE(png.ok());
+  EXPECT_EQ(png.error().code, ErrorCode::ValidationFailed);
+  ASSERT_EQ(png.error().fields.size(), 1U);
+  EXPECT_EQ(png.error().fields[0].pointer, "/person/occupation");
+}
+
+TEST_F(RenderHelperTest, AKilledHelperIsReplacedAndLibrsvgChecksTemplates) {
+  copyTemplate("good");
+  const auto t = copyTemplate("bad");
+  writeText(t / "back.svg", "<svg viewBox=\"0 0 1016 648\"><g></svg>");
+  auto problems = client_.check(dir_.string(), {"good", "bad"});
+  ASSERT_TRUE(problems.ok()) << problems.error().message;
+  ASSERT_EQ(problems->size(), 2U);
+  EXPECT_FALSE((*problems)[0].has_value());
+  ASSERT_TRUE((*problems)[1].has_value());
+  EXPECT_EQ((*problems)[1]->code, ErrorCode::ConfigInvalid);
+  EXPECT_THAT((*problems)[1]->message, HasSubstr("librsvg"));
+
+  // The helper dies between requests: the next request starts another.
+  const pid_t first = client_.helperPid();
+  ASSERT_GT(first, 0);
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  problems = client_.check(dir_.string(), {"good"});
+  ASSERT_TRUE(problems.ok()) << problems.error().message;
+  EXPECT_FALSE((*problems)[0].has_value());
+  EXPECT_NE(client_.helperPid(), first);
+}
+
+TEST_F(RenderHelperTest, ThePhotoIsConvertedToJpegInTheHelperAsInProcess) {
+  // A real PNG: the helper's own preview of the card.
+  auto t = cat_->find("ektp-specimen");
+  ASSERT_TRUE(t.ok());
+  auto job = parsedJob(sampleJob());
+  auto png =
+      client_.preview(**t, job.payload, 9, DocumentPolicy{}, "2026-11-29", render::Side::Front);
+  ASSERT_TRUE(png.ok()) << png.error().message;
+  const std::string png_bytes(png->begin(), png->end());
+
+  auto remote = client_.photoJpeg(png_bytes, 80);
+  ASSERT_TRUE(remote.ok()) << remote.error().message;
+  auto local = pngToJpeg(png_bytes, 80);
+  ASSERT_TRUE(local.ok());
+  EXPECT_EQ(*remote, *local);
+
+  // buildCardSubject() with the helper's converter, as the station calls it.
+  json::value payload = json::parse(job.payload);
+  payload.as_object()["photo"] = encodeBase64(png_bytes);
+  const std::string stored = json::serialize(payload);
+  auto via_helper =
+      buildCardSubject(stored, 9, DocumentPolicy{}, "2026-11-29", client_.jpegConverter());
+  ASSERT_TRUE(via_helper.ok()) << via_helper.error().message;
+  auto in_process = buildCardSubject(stored, 9, DocumentPolicy{}, "2026-11-29");
+  ASSERT_TRUE(in_process.ok());
+  EXPECT_EQ(via_helper->photo_jpeg, in_process->photo_jpeg);
+  EXPECT_EQ(via_helper->fields, in_process->fields);
+
+  auto refused = client_.photoJpeg("GIF89a and more", 80);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::InvalidArgument);
+}
+
+TEST_F(RenderHelperTest, TemplatesLibrsvgRefusesAreBrokenInTheCatalogue) {
+  // An attribute given twice: the light check passes it, librsvg does not.
+  copyTemplate("good");
+  const auto t = copyTemplate("twice");
+  replaceIn(t / "back.svg", "</svg>", "<rect x=\"1\" x=\"2\" width=\"3\" height=\"3\"/></svg>");
+  JobsConfig jobs = config_.jobs;
+  jobs.templates_dir = dir_.string();
+  jobs.templates = {"good", "twice"};
+  ASSERT_EQ(TemplateCatalogue::load(jobs)->brokenCount(), 0U) << "the light check refused it";
+
+  auto cat =
+      TemplateCatalogue::load(jobs, [&](const std::string& d, const std::vector<std::string>& ids) {
+        return client_.check(d, ids);
+      });
+  EXPECT_FALSE(cat->rsvgCheckProblem().has_value());
+  EXPECT_EQ(cat->brokenCount(), 1U);
+  EXPECT_TRUE(cat->find("good").ok());
+  auto twice = cat->find("twice");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, ErrorCode::ConfigInvalid);
+  const auto lines = cat->describeProblems();
+  ASSERT_FALSE(lines.empty());
+  EXPECT_THAT(lines[0], HasSubstr("template 'twice'"));
+  EXPECT_THAT(lines[0], HasSubstr("back.svg"));
+  EXPECT_THAT(lines[0], HasSubstr("librsvg"));
+}
+
+TEST_F(TemplateCatalogueTest, WithoutTheHelperTemplatesStayUsableAndTheGapIsReported) {
+  copyTemplate("good");
+  JobsConfig jobs = config_.jobs;
+  jobs.templates_dir = dir_.string();
+  jobs.templates = {"good"};
+  RenderClient missing("/nonexistent/cardd-render");
+  auto cat =
+      TemplateCatalogue::load(jobs, [&](const std::string& d, const std::vector<std::string>& ids) {
+        return missing.check(d, ids);
+      });
+  EXPECT_EQ(cat->brokenCount(), 0U);
+  EXPECT_TRUE(cat->find("good").ok());
+  ASSERT_TRUE(cat->rsvgCheckProblem().has_value());
+  EXPECT_EQ(cat->rsvgCheckProblem()->code, ErrorCode::Unavailable);
+  const auto lines = cat->describeProblems();
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_THAT(lines[0], HasSubstr("without librsvg"));
+  EXPECT_THAT(lines[0], HasSubstr("cardd-render"));
+}
+
+TEST(RenderClient, AMissingHelperIsUnavailable) {
+  RenderClient client("/nonexistent/cardd-render");
+  auto problems = client.check("/tmp", {"x"});
+  ASSERT_FALSE(problems.ok());
+  EXPECT_EQ(problems.error().code, ErrorCode::Unavailable);
+  EXPECT_THAT(problems.error().message, HasSubstr("cardd-render"));
 }
 
 // --- RenderWorker ---------------------------------------------------------------
