@@ -167,7 +167,6 @@ Status checkFields(const render::CardTemplate& t, const render::SideTemplate& si
   return Ok{};
 }
 
-
 }  // namespace
 
 std::string localDate(std::int64_t ms_since_epoch) {
