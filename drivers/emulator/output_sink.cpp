@@ -27,11 +27,13 @@ std::vector<std::uint8_t> compositeSide(const PrintedSide& side) {
   const auto* c = find('c');
   const auto* k = find('k');
 
-  // Panel pixel (line L, pixel P) lands at image (x = L, y = P).
+  // Panel pixel (line L, pixel P) lands at image (x = L, y = 647 - P): a
+  // scan line runs from the card's bottom edge up (drivers/render
+  // card_renderer.hpp, "Scan order"), so the image shows the card as seen.
   for (std::size_t line = 0; line < evolis::kScanLines; ++line) {
     for (std::size_t px = 0; px < evolis::kPixelsPerLine; ++px) {
       const std::size_t src = line * evolis::kPixelsPerLine + px;
-      const std::size_t dst = (px * kImageWidth + line) * 3;
+      const std::size_t dst = ((evolis::kPixelsPerLine - 1 - px) * kImageWidth + line) * 3;
       // Subtractive primaries: cyan absorbs red, magenta green, yellow blue.
       int r = 255 - (c ? (*c)[src] : 0);
       int g = 255 - (m ? (*m)[src] : 0);

@@ -295,7 +295,9 @@ TEST(DriverIntegration, PrintsYmckoFrontAndKBackWithImagesAndEvents) {
   // The front: black square at the corner, cyan elsewhere (overlay not shown).
   auto front = readPng(out.path() / (serial + "-front.png"));
   ASSERT_TRUE(front.ok()) << front.error().message;
-  EXPECT_EQ(pixel(*front, 10, 10), (std::array<std::uint8_t, 3>{0, 0, 0}));
+  // Scan lines and pixels 0..99: the card's bottom-left corner as seen.
+  EXPECT_EQ(pixel(*front, 10, 640), (std::array<std::uint8_t, 3>{0, 0, 0}));
+  EXPECT_EQ(pixel(*front, 10, 10), (std::array<std::uint8_t, 3>{0, 255, 255}));
   EXPECT_EQ(pixel(*front, 500, 300), (std::array<std::uint8_t, 3>{0, 255, 255}));
   auto back = readPng(out.path() / (serial + "-back.png"));
   ASSERT_TRUE(back.ok()) << back.error().message;

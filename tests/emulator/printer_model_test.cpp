@@ -197,11 +197,15 @@ TEST_F(ModelTest, PrintsYmckoFrontAndKBackOnTheCardAtTheStation) {
   EXPECT_EQ(sink.sides[0].panels.size(), 5u);
   EXPECT_EQ(sink.sides[1].side, "back");
 
-  // The composite: cyan everywhere (red channel gone), black at pixel (0,0).
+  // The composite: cyan everywhere (red channel gone), black where scan line
+  // 0, pixel 0 lands: the bottom-left corner of the image (x 0, y 647).
   const auto rgb = compositeSide(sink.sides[0]);
-  EXPECT_EQ(rgb[0], 0);
-  EXPECT_EQ(rgb[1], 0);
-  EXPECT_EQ(rgb[2], 0);
+  const std::size_t corner = (647 * kImageWidth + 0) * 3;
+  EXPECT_EQ(rgb[corner], 0);
+  EXPECT_EQ(rgb[corner + 1], 0);
+  EXPECT_EQ(rgb[corner + 2], 0);
+  EXPECT_EQ(rgb[0], 0);  // top-left: cyan
+  EXPECT_EQ(rgb[1], 255);
   const std::size_t other = (100 * kImageWidth + 100) * 3;
   EXPECT_EQ(rgb[other], 0);
   EXPECT_EQ(rgb[other + 1], 255);
