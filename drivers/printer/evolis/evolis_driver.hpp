@@ -99,7 +99,7 @@ struct EvolisDriverOptions {
 
   // After Sis / Sic: poll Rlr;p every station_poll_interval until the card is
   // reported at the station, at most station_max_wait in total.
-  std::chrono::milliseconds station_poll_interval{50};
+  std::chrono::milliseconds station_poll_interval{200};
   std::chrono::milliseconds station_max_wait{15'000};
 
   // Extra Rrt;count attempts after a spurious "OK".
