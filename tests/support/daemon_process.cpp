@@ -44,22 +44,6 @@ std::string describeWaitStatus(int status) {
   return "wait status " + std::to_string(status);
 }
 
-// Environment for the child: ours minus systemd's hand-over variables, so a
-// test run under systemd never makes cardd adopt or notify the wrong thing.
-std::vector<std::string> childEnvironment() {
-  static constexpr std::string_view kDrop[] = {
-      "NOTIFY_SOCKET=",  "LISTEN_FDS=",    "LISTEN_PID=",
-      "LISTEN_FDNAMES=", "WATCHDOG_USEC=", "WATCHDOG_PID="};
-  std::vector<std::string> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    const std::string_view entry(*e);
-    bool drop = false;
-    for (auto prefix : kDrop) drop = drop || entry.substr(0, prefix.size()) == prefix;
-    if (!drop) env.emplace_back(entry);
-  }
-  return env;
-}
-
 }  // namespace
 
 DaemonProcess::DaemonProcess() {
@@ -156,7 +140,7 @@ testing::AssertionResult DaemonProcess::start(milliseconds ready_timeout) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<std::string> env = childEnvironment();
+  std::vector<std::string> env = carddChildEnvironment();
   env.insert(env.end(), extra_env_.begin(), extra_env_.end());
   // LISTEN_PID is the child's own pid: reserve room, fill it in after fork.
   std::size_t listen_pid_index = 0;
@@ -302,6 +286,22 @@ testing::AssertionResult DaemonProcess::restart() {
     if (!st) return st;
   }
   return start();
+}
+
+// Environment for the child: ours minus systemd's hand-over variables, so a
+// test run under systemd never makes cardd adopt or notify the wrong thing.
+std::vector<std::string> carddChildEnvironment() {
+  static constexpr std::string_view kDrop[] = {
+      "NOTIFY_SOCKET=",  "LISTEN_FDS=",    "LISTEN_PID=",
+      "LISTEN_FDNAMES=", "WATCHDOG_USEC=", "WATCHDOG_PID="};
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    bool drop = false;
+    for (auto prefix : kDrop) drop = drop || entry.substr(0, prefix.size()) == prefix;
+    if (!drop) env.emplace_back(entry);
+  }
+  return env;
 }
 
 }  // namespace cardd::test

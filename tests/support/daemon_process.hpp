@@ -106,4 +106,9 @@ class DaemonProcess {
   int listen_fd_ = -1;
 };
 
+// The environment for a cardd (or helper) child: ours minus systemd's
+// hand-over variables (NOTIFY_SOCKET, LISTEN_*, WATCHDOG_*), so a test run
+// under systemd never makes the child adopt or notify the wrong thing.
+std::vector<std::string> carddChildEnvironment();
+
 }  // namespace cardd::test

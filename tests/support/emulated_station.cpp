@@ -1,5 +1,7 @@
 #include "emulated_station.hpp"
 
+#include "daemon_process.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -76,21 +78,6 @@ std::string yamlQuote(const std::string& s) {
   return out + "\"";
 }
 
-// Environment for children: ours minus systemd's hand-over variables.
-std::vector<std::string> childEnvironment() {
-  static constexpr std::string_view kDrop[] = {
-      "NOTIFY_SOCKET=",  "LISTEN_FDS=",    "LISTEN_PID=",
-      "LISTEN_FDNAMES=", "WATCHDOG_USEC=", "WATCHDOG_PID="};
-  std::vector<std::string> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    const std::string_view entry(*e);
-    bool drop = false;
-    for (auto prefix : kDrop) drop = drop || entry.substr(0, prefix.size()) == prefix;
-    if (!drop) env.emplace_back(entry);
-  }
-  return env;
-}
-
 /* fork + exec `args` with stdout to `stdoutFd` (or stderrFd when -1) and
    stderr to `stderrFd`; stdin /dev/null; every other fd closed. The child
    dies with this thread (PR_SET_PDEATHSIG). */
@@ -98,7 +85,7 @@ Result<pid_t> spawn(std::vector<std::string> args, int stdoutFd, int stderrFd) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<std::string> env = childEnvironment();
+  std::vector<std::string> env = carddChildEnvironment();
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
