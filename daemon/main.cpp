@@ -27,6 +27,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
+#include "health/health_monitor.hpp"
 #include "printer/printer_registry.hpp"
 #include "station/issuance_keys.hpp"
 #include "station/scheduler.hpp"
@@ -237,14 +238,19 @@ int run(const Options& opts) {
   cardd::LedgerStore reader_ledger(**reader, clock);
   cardd::AttemptStore reader_attempts(**reader, clock);
 
+  // Device health: fault log, wear, forecasts, alerts (with or without printers:
+  // stock alerts concern every station).
+  auto monitor = std::make_unique<cardd::health::HealthMonitor>(
+      cardd::health::HealthMonitorDeps{ioc, committer, **reader, reader_ledger, clock}, *config);
+
   // The station: one worker per configured printer.
   cardd::drivers::PrinterRegistry registry;
   cardd::drivers::registerBuiltinFamilies(registry);
   std::unique_ptr<cardd::station::Scheduler> scheduler;
   if (!config->printers.empty()) {
     auto made = cardd::station::Scheduler::create(
-        {ioc, committer, **reader, reader_attempts, reader_ledger, clock}, *config, templates,
-        keys.get(), registry);
+        {ioc, committer, **reader, reader_attempts, reader_ledger, clock, monitor.get()}, *config,
+        templates, keys.get(), registry);
     if (!made) {
       std::fprintf(stderr, "cardd: %s\n", made.error().message.c_str());
       cardd::log::error("cannot set up the printers", {{"error", made.error().message}});
@@ -267,6 +273,7 @@ int run(const Options& opts) {
                              renderer,
                              reader_attempts,
                              scheduler.get()};
+  ctx.health = monitor.get();
   cardd::api::ApiServer server(ctx);
 
   // systemd socket activation, else our own socket.
@@ -286,6 +293,7 @@ int run(const Options& opts) {
   }
   server.start();
   if (scheduler) scheduler->start();
+  monitor->start();
 
   // Watchdog: pet from the loop, so a stuck loop gets us restarted.
   asio::steady_timer watchdog(ioc);
@@ -363,6 +371,7 @@ int run(const Options& opts) {
       auto finish = [&] {
         // Each printer finishes the card it holds before the store closes.
         if (scheduler) scheduler->stop();
+        monitor->stop();
         status_timer.cancel();
         watchdog.cancel();
         committer.stop();
@@ -386,6 +395,7 @@ int run(const Options& opts) {
   notify("READY=1\nSTATUS=Serving on " + listening_on);
   ioc.run();
   if (scheduler) scheduler->stop();
+  monitor->stop();
   // Unwind whatever is left (only after a forced stop) before the objects the
   // sessions refer to go away. Previews still queued finish and post their
   // responses, which the poll below delivers (or drops with their session).

@@ -26,15 +26,31 @@ struct CommandSpec {
 };
 
 constexpr CommandSpec kCommands[] = {
-    {"submit", Command::Submit, 1},    {"jobs", Command::Jobs, 0},
-    {"job", Command::Job, 1},          {"cancel", Command::Cancel, 1},
-    {"hold", Command::Hold, 1},        {"release", Command::Release, 1},
-    {"events", Command::Events, 0},    {"audit", Command::AuditVerify, 1},
-    {"ping", Command::Ping, 0},        {"help", Command::Help, 0},
-    {"version", Command::Version, 0},  {"stock", Command::Stock, -1},
-    {"preview", Command::Preview, -1}, {"printers", Command::Printers, 0},
-    {"printer", Command::Printer, 1},  {"pause", Command::Pause, 1},
-    {"resume", Command::Resume, 1},    {"confirm-issued", Command::ConfirmIssued, 1},
+    {"submit", Command::Submit, 1},
+    {"jobs", Command::Jobs, 0},
+    {"job", Command::Job, 1},
+    {"cancel", Command::Cancel, 1},
+    {"hold", Command::Hold, 1},
+    {"release", Command::Release, 1},
+    {"events", Command::Events, 0},
+    {"audit", Command::AuditVerify, 1},
+    {"ping", Command::Ping, 0},
+    {"help", Command::Help, 0},
+    {"version", Command::Version, 0},
+    {"stock", Command::Stock, -1},
+    {"preview", Command::Preview, -1},
+    {"printers", Command::Printers, 0},
+    {"printer", Command::Printer, 1},
+    {"pause", Command::Pause, 1},
+    {"resume", Command::Resume, 1},
+    {"confirm-issued", Command::ConfirmIssued, 1},
+    {"faults", Command::Faults, 0},
+    {"health", Command::Health, -1},
+    {"supply", Command::Supply, 0},
+    {"maintenance", Command::Maintenance, 2},
+    {"maintenance-log", Command::MaintenanceLog, -1},
+    {"alerts", Command::Alerts, 0},
+    {"ack", Command::Ack, 1},
 };
 
 // Options of one command, with whether they take a value.
@@ -55,8 +71,15 @@ constexpr OptionSpec kCommandOptions[] = {
     {"--output", true, Command::Preview},    {"--force", false, Command::Preview},
     {"--file", true, Command::Preview},      {"--template", true, Command::Preview},
     {"--reason", true, Command::Pause},      {"--yes", false, Command::ConfirmIssued},
-    {"--no", false, Command::ConfirmIssued},
+    {"--no", false, Command::ConfirmIssued}, {"--printer", true, Command::Faults},
+    {"--since", true, Command::Faults},      {"--reason", true, Command::Faults},
+    {"--active", false, Command::Faults},    {"--format", true, Command::Faults},
+    {"--summary", false, Command::Faults},   {"--note", true, Command::Maintenance},
+    {"--all", false, Command::Alerts},
 };
+
+constexpr std::string_view kMaintenanceActions[] = {"cleaning", "printhead-replaced",
+                                                    "reader-replaced", "ribbon-loaded"};
 
 // Printer ids as cardd.yaml allows them; anything else cannot name a printer.
 bool isPrinterId(std::string_view text) {
@@ -65,6 +88,21 @@ bool isPrinterId(std::string_view text) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '_' || c == '-';
   });
+}
+
+bool allDigits(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// faults --since: a span back from now ("7d", "12h", "30m"), a date
+// ("2026-11-01") or an RFC 3339 time; cardd checks the details.
+bool isSinceText(std::string_view text) {
+  if (text.size() >= 2 && (text.back() == 'd' || text.back() == 'h' || text.back() == 'm'))
+    return allDigits(text.substr(0, text.size() - 1));
+  return text.size() >= 10 && allDigits(text.substr(0, 4)) && text[4] == '-' &&
+         allDigits(text.substr(5, 2)) && text[7] == '-' && allDigits(text.substr(8, 2)) &&
+         (text.size() == 10 || text[10] == 'T' || text[10] == 't');
 }
 
 struct RawOption {
@@ -225,6 +263,19 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
       rest.clear();
     }
   }
+  if (inv.command == Command::Health || inv.command == Command::MaintenanceLog) {
+    // health [PRINTER], maintenance-log [PRINTER]
+    if (rest.size() > 1)
+      return usage("unexpected argument '" + rest[1] + "' for " + std::string(word));
+    if (!rest.empty()) {
+      if (!isPrinterId(rest[0])) {
+        return usage("invalid printer ID '" + rest[0] +
+                     "' (1 to 32 letters, digits, '.', '_' or '-')");
+      }
+      inv.printer_id = rest[0];
+      rest.clear();
+    }
+  }
   const auto expected = static_cast<std::size_t>(std::max(spec->positionals, 0));
   if (rest.size() < expected) {
     switch (inv.command) {
@@ -236,6 +287,12 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
       case Command::Pause:
       case Command::Resume:
         return usage(std::string(word) + " needs a printer ID");
+      case Command::Maintenance:
+        return usage(
+            "maintenance needs a printer ID and an action (cleaning, printhead-replaced, "
+            "reader-replaced or ribbon-loaded)");
+      case Command::Ack:
+        return usage("ack needs an alert ID");
       default:
         return usage(std::string(word) + " needs a job ID");
     }
@@ -266,6 +323,26 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
       }
       inv.printer_id = rest[0];
       break;
+    case Command::Maintenance: {
+      if (!isPrinterId(rest[0])) {
+        return usage("invalid printer ID '" + rest[0] +
+                     "' (1 to 32 letters, digits, '.', '_' or '-')");
+      }
+      inv.printer_id = rest[0];
+      if (std::find(std::begin(kMaintenanceActions), std::end(kMaintenanceActions), rest[1]) ==
+          std::end(kMaintenanceActions)) {
+        return usage("unknown maintenance action '" + rest[1] +
+                     "' (one of: cleaning, printhead-replaced, reader-replaced, ribbon-loaded)");
+      }
+      inv.maintenance_action = rest[1];
+      break;
+    }
+    case Command::Ack: {
+      auto id = parseUnsigned(rest[0]);
+      if (!id || *id == 0) return usage("invalid alert ID '" + rest[0] + "' (a positive number)");
+      inv.alert_id = *id;
+      break;
+    }
     case Command::AuditVerify:
       if (rest[0] != "verify")
         return usage("unknown audit subcommand '" + rest[0] + "' (try: verify)");
@@ -326,10 +403,14 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
     } else if (opt.name == "--lot") {
       inv.lot = opt.value;
     } else if (opt.name == "--note") {
+      if (inv.command == Command::Maintenance && opt.value.size() > 500)
+        return usage("--note must be at most 500 characters");
       inv.note = opt.value;
     } else if (opt.name == "--reason") {
       if (inv.command == Command::Pause && opt.value.size() > 200)
         return usage("--reason must be at most 200 characters");
+      if (inv.command == Command::Faults && opt.value.empty())
+        return usage("--reason needs a fault reason, e.g. media-jam");
       inv.reason = opt.value;
     } else if (opt.name == "--yes" || opt.name == "--no") {
       const bool yes = opt.name == "--yes";
@@ -349,6 +430,26 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
     } else if (opt.name == "--template") {
       if (opt.value.empty()) return usage("--template needs a template id");
       inv.template_id = opt.value;
+    } else if (opt.name == "--since" && inv.command == Command::Faults) {
+      if (!isSinceText(opt.value)) {
+        return usage(
+            "--since must be a span back from now (7d, 12h, 30m), a date (2026-11-01) "
+            "or an RFC 3339 time");
+      }
+      inv.since_text = opt.value;
+    } else if (opt.name == "--printer") {
+      if (!isPrinterId(opt.value)) {
+        return usage("invalid printer ID '" + opt.value +
+                     "' (1 to 32 letters, digits, '.', '_' or '-')");
+      }
+      inv.printer_id = opt.value;
+    } else if (opt.name == "--active") {
+      inv.active = true;
+    } else if (opt.name == "--format") {
+      if (opt.value != "csv" && opt.value != "json") return usage("--format must be csv or json");
+      inv.format = opt.value;
+    } else if (opt.name == "--summary") {
+      inv.summary = true;
     } else if (opt.name == "--since") {
       auto n = parseUnsigned(opt.value);
       if (!n) return usage("--since must be an event number (0 or more)");
@@ -363,6 +464,12 @@ Result<Invocation> parseArgs(const std::vector<std::string>& args, const char* e
     if (inv.template_id && inv.file.empty())
       return usage("--template goes with --file (a submitted job keeps its template)");
   }
+  if (inv.command == Command::Faults && inv.summary &&
+      (inv.format || inv.since_text || inv.reason || inv.active || !inv.printer_id.empty())) {
+    return usage("--summary takes no filters: it covers every device over the last 30 days");
+  }
+  if (inv.command == Command::Faults && inv.format && inv.json)
+    return usage("give either --format or --json, not both");
   if (inv.command == Command::ConfirmIssued && !inv.issued) {
     return usage(
         "confirm-issued needs --yes (the card is in the output hopper) or --no (it is not)");

@@ -36,7 +36,14 @@ enum class Command {
   Printer,
   Pause,
   Resume,
-  ConfirmIssued
+  ConfirmIssued,
+  Faults,
+  Health,
+  Supply,
+  Maintenance,
+  MaintenanceLog,
+  Alerts,
+  Ack
 };
 
 struct Invocation {
@@ -48,7 +55,7 @@ struct Invocation {
   std::uint64_t job_id = 0;         // job, cancel, hold, release, preview, confirm-issued
   std::optional<bool> issued;       // confirm-issued --yes (true) | --no (false)
   std::vector<std::string> states;  // jobs --state (validated job state names)
-  bool all = false;                 // jobs --all: follow next_after until the end
+  bool all = false;                 // jobs --all: follow next_after until the end; alerts --all
   std::optional<int> limit;         // jobs --limit 1..500 (page size)
   bool follow = false;              // events --follow
   std::uint64_t since = 0;          // events --since
@@ -61,10 +68,21 @@ struct Invocation {
   std::optional<std::int64_t> quantity;  // receive, load, unload, destroy
   std::optional<std::string> serials;    // receive, load: FIRST..LAST
   std::optional<std::string> lot;        // load
-  std::optional<std::string> note;       // receive, destroy
-  std::optional<std::string> reason;     // count; pause
+  std::optional<std::string> note;       // receive, destroy; maintenance
+  std::optional<std::string> reason;     // count; pause; faults (a fault reason keyword)
 
-  std::string printer_id;  // printer, pause, resume (validated: [A-Za-z0-9._-]{1,32})
+  // printer, pause, resume, maintenance; health, maintenance-log (optional);
+  // faults --printer. Validated: [A-Za-z0-9._-]{1,32}.
+  std::string printer_id;
+
+  // Device health.
+  std::optional<std::string> since_text;  // faults --since: 7d, 12h, 30m, 2026-11-01, RFC 3339
+  bool active = false;                    // faults --active
+  std::optional<std::string> format;      // faults --format csv|json: the raw export
+  bool summary = false;                   // faults --summary: per-device MTBF and top reasons
+  std::string maintenance_action;  // maintenance: cleaning, printhead-replaced, reader-replaced,
+                                   // ribbon-loaded
+  std::uint64_t alert_id = 0;      // ack
 
   // preview: ID, or --file (a job request not submitted) with --template.
   std::string side = "front";              // --side front|back

@@ -40,6 +40,22 @@ commands:
                             no more work until resumed (technician, supervisor, admin)
   resume ID                 let printer ID take work again
   ping                      show the daemon's version
+  faults [--printer P] [--since 7d|12h|30m|2026-11-01] [--reason R] [--active]
+                            the fault log, newest first (RAISED DEVICE REASON SEVERITY
+                            DURATION JOB); technician, supervisor, admin
+  faults ... --format csv|json
+                            the raw export for a repair centre (CSV or a JSON array)
+  faults --summary          per device over the last 30 days: faults, MTBF, downtime,
+                            top reasons
+  health [PRINTER]          wear and forecasts: ribbon cards left, cleaning due, printhead
+                            life, reader failure rate; and days of blank supply
+  supply                    days of blank supply with its confidence, per lot
+  maintenance PRINTER cleaning|printhead-replaced|reader-replaced|ribbon-loaded [--note T]
+                            record a maintenance action, resetting its counters
+                            (technician, admin)
+  maintenance-log [PRINTER] maintenance actions, newest first
+  alerts [--all]            open alerts (--all: cleared ones too)
+  ack ID                    acknowledge alert ID (technician, supervisor, admin)
   stock                     blank cards per lot and per printer, and whether the books balance
   stock receive LOT --supplier S --quantity N [--serials FIRST..LAST] [--note T]
                             record a lot of blanks received (supervisor)
@@ -70,9 +86,9 @@ exit status:
   2  usage error
   3  cardd not reachable (not running, not answering, or unavailable)
   4  permission denied (on the socket, or the role may not do this)
-  5  not found (job or printer)
+  5  not found (job, printer or alert)
   6  request rejected (invalid job, bad input)
-  7  conflict (the job's state does not allow this)
+  7  conflict (the job's state does not allow this; the alert has cleared)
   8  audit chain broken
 )";
 }

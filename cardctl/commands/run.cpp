@@ -43,6 +43,20 @@ int runInvocation(const Invocation& invocation, Io io, Settings settings) {
     case Command::Pause:
     case Command::Resume:
       return runPrinterAction(session);
+    case Command::Faults:
+      return runFaults(session);
+    case Command::Health:
+      return runHealth(session);
+    case Command::Supply:
+      return runSupply(session);
+    case Command::Maintenance:
+      return runMaintenance(session);
+    case Command::MaintenanceLog:
+      return runMaintenanceLog(session);
+    case Command::Alerts:
+      return runAlerts(session);
+    case Command::Ack:
+      return runAck(session);
   }
   return toInt(ExitCode::Error);
 }

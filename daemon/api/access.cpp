@@ -30,6 +30,8 @@ RoleSet rolesFor(Permission p) {
     case Permission::CancelJob:
     case Permission::ConfirmIssue:
       return bit(Role::Operator) | bit(Role::Supervisor) | bit(Role::Admin);
+    case Permission::RecordMaintenance:
+      return bit(Role::Technician) | bit(Role::Admin);
     case Permission::HoldJob:
     case Permission::ReadAudit:
       return bit(Role::Supervisor) | bit(Role::Admin);
@@ -39,11 +41,14 @@ RoleSet rolesFor(Permission p) {
       return bit(Role::Operator) | bit(Role::Technician) | bit(Role::Supervisor) | bit(Role::Admin);
     case Permission::DestroyCards:
     case Permission::ControlPrinters:
+    case Permission::ReadHealth:
+    case Permission::AcknowledgeAlert:
       return bit(Role::Technician) | bit(Role::Supervisor) | bit(Role::Admin);
     case Permission::ReadInventory:
     case Permission::WitnessDestruction:
     case Permission::ReadEvents:
     case Permission::ReadPrinters:
+    case Permission::ReadAlerts:
       return bit(Role::Operator) | bit(Role::Supervisor) | bit(Role::Technician) | bit(Role::Admin);
   }
   return bit(Role::Admin);

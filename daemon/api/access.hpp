@@ -41,6 +41,10 @@ enum class Permission {
   ReadPrinters,        // any role
   ControlPrinters,     // technician, supervisor, admin (pause and resume a printer)
   ConfirmIssue,        // operator (own jobs), supervisor, admin (was the card in the hopper?)
+  ReadHealth,         // technician, supervisor, admin (fault log, wear, forecasts, maintenance log)
+  ReadAlerts,         // any role
+  RecordMaintenance,  // technician, admin (cleaning, printhead/reader replaced, ribbon loaded)
+  AcknowledgeAlert,   // technician, supervisor, admin
 };
 
 RoleSet rolesFor(Permission p);

@@ -2,7 +2,8 @@
 // Everything a request handler may use. Owned by the daemon (main.cpp);
 // used only on the event loop thread, except `committer` and `renderer`,
 // which are thread-safe. `station` is null when no printers are configured
-// (cardd only queues jobs).
+// (cardd only queues jobs); `health` is null while no health monitor runs
+// (the health routes answer 503).
 
 #include <boost/asio/io_context.hpp>
 
@@ -12,6 +13,7 @@
 #include "api/event_hub.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "health/health_control.hpp"
 #include "station/station_control.hpp"
 #include "store/attempt_store.hpp"
 #include "store/audit_log.hpp"
@@ -37,6 +39,7 @@ struct ApiContext {
   RenderWorker& renderer;                              // card previews run here, off the loop
   AttemptStore& reader_attempts;                       // read-only connection
   station::StationControl* station = nullptr;          // null: no printers configured
+  health::HealthControl* health = nullptr;             // null: device health is not running
 };
 
 }  // namespace cardd::api

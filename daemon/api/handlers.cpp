@@ -245,6 +245,36 @@ std::optional<StreamRequest> Handlers::handle(const Peer& peer, const HttpReques
       if (rejectQuery({})) return std::nullopt;
       printers(peer, match.id, match.printer, req, instance, std::move(respond));
       return std::nullopt;
+    case RouteId::ListFaults:
+      if (rejectQuery({"printer", "since", "reason", "active", "limit", "format"}))
+        return std::nullopt;
+      health(peer, match.id, match.printer, match.job_id, *query, req, instance,
+             std::move(respond));
+      return std::nullopt;
+    case RouteId::FaultSummary:
+      if (rejectQuery({"days"})) return std::nullopt;
+      health(peer, match.id, match.printer, match.job_id, *query, req, instance,
+             std::move(respond));
+      return std::nullopt;
+    case RouteId::ListMaintenance:
+      if (rejectQuery({"printer", "limit"})) return std::nullopt;
+      health(peer, match.id, match.printer, match.job_id, *query, req, instance,
+             std::move(respond));
+      return std::nullopt;
+    case RouteId::ListAlerts:
+      if (rejectQuery({"all", "limit"})) return std::nullopt;
+      health(peer, match.id, match.printer, match.job_id, *query, req, instance,
+             std::move(respond));
+      return std::nullopt;
+    case RouteId::GetHealth:
+    case RouteId::GetPrinterHealth:
+    case RouteId::GetSupply:
+    case RouteId::RecordMaintenance:
+    case RouteId::AcknowledgeAlert:
+      if (rejectQuery({})) return std::nullopt;
+      health(peer, match.id, match.printer, match.job_id, *query, req, instance,
+             std::move(respond));
+      return std::nullopt;
   }
   return std::nullopt;
 }

@@ -88,6 +88,11 @@ class Handlers {
   // The station's printers and their pause switch (printer_handlers.cpp).
   void printers(const Peer& peer, RouteId route, const std::string& printer,
                 const HttpRequestView& req, const std::string& instance, Respond respond);
+  // Device health: fault log, wear, forecasts, maintenance and alerts
+  // (health_handlers.cpp). `id` is the {id} of an alert route.
+  void health(const Peer& peer, RouteId route, const std::string& printer, std::int64_t id,
+              const std::vector<std::pair<std::string, std::string>>& query,
+              const HttpRequestView& req, const std::string& instance, Respond respond);
   // Records a refused state-changing request in the audit trail, then answers 403.
   void refuse(const Peer& peer, Permission needed, std::string action, std::string target,
               const std::string& instance, Respond respond);

@@ -1,5 +1,7 @@
 #include "api/json_views.hpp"
 
+#include <cstdlib>
+
 #include <boost/json.hpp>
 
 #include "core/clock.hpp"
@@ -53,6 +55,19 @@ boost::json::object eventToJson(const JobEvent& e) {
   o["seq"] = e.seq;
   o["at"] = formatTimestamp(e.at_ms);
   o["kind"] = e.kind;
+  if (e.kind == "alert" && e.reasons.size() >= 4) {
+    /* A station event: reasons are {event, alert id, rule, severity}. */
+    o["job_id"] = nullptr;
+    o["event"] = e.reasons[0];
+    boost::json::object alert;
+    alert["id"] = std::strtoll(e.reasons[1].c_str(), nullptr, 10);
+    alert["rule"] = e.reasons[2];
+    alert["severity"] = e.reasons[3];
+    if (e.reasons.size() >= 5) alert["subject"] = e.reasons[4];
+    o["alert"] = std::move(alert);
+    o["actor"] = actorToJson(e.actor);
+    return o;
+  }
   o["job_id"] = e.job_id;
   if (e.from)
     o["from"] = jobStateName(*e.from);

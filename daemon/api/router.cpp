@@ -79,6 +79,15 @@ const std::vector<RouteSpec>& routeTable() {
       {"GET", "/v1/printers/{printer}", RouteId::GetPrinter},
       {"POST", "/v1/printers/{printer}/pause", RouteId::PausePrinter},
       {"POST", "/v1/printers/{printer}/resume", RouteId::ResumePrinter},
+      {"GET", "/v1/faults", RouteId::ListFaults},
+      {"GET", "/v1/faults/summary", RouteId::FaultSummary},
+      {"GET", "/v1/health", RouteId::GetHealth},
+      {"GET", "/v1/health/printers/{printer}", RouteId::GetPrinterHealth},
+      {"GET", "/v1/health/supply", RouteId::GetSupply},
+      {"POST", "/v1/printers/{printer}/maintenance", RouteId::RecordMaintenance},
+      {"GET", "/v1/maintenance", RouteId::ListMaintenance},
+      {"GET", "/v1/alerts", RouteId::ListAlerts},
+      {"POST", "/v1/alerts/{id}/acknowledge", RouteId::AcknowledgeAlert},
   };
   return kRoutes;
 }

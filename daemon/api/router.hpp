@@ -40,6 +40,15 @@ enum class RouteId {
   GetPrinter,
   PausePrinter,
   ResumePrinter,
+  ListFaults,
+  FaultSummary,
+  GetHealth,
+  GetPrinterHealth,
+  GetSupply,
+  RecordMaintenance,
+  ListMaintenance,
+  ListAlerts,
+  AcknowledgeAlert,
 };
 
 struct RouteSpec {
@@ -51,7 +60,7 @@ struct RouteSpec {
 const std::vector<RouteSpec>& routeTable();
 
 struct RouteMatch {
-  // BadId: a numeric {id} segment is not a job id. A {printer} segment that
+  // BadId: a numeric {id} segment is not a job id (nor an alert id). A {printer} segment that
   // is not a printer id is NotFound (no printer can have that name).
   enum class Kind { Found, NotFound, MethodNotAllowed, BadId };
   Kind kind = Kind::NotFound;

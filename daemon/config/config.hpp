@@ -69,6 +69,14 @@ struct PrinterConfig {
   std::chrono::milliseconds status_interval{2000};  // status poll while idle or faulted
   std::chrono::milliseconds card_wait{10'000};  // how long the reader may take to see a fed card
   bool enabled = true;  // false: configured but not driven (kept in reports)
+  // Wear limits (health/forecast.hpp WearLimits) and duty cycle
+  // (health/duty_governor.hpp DutyCycle).
+  std::int64_t cleaning_interval_cards = 700;  // the maker's cleaning interval; 0: none
+  std::int64_t printhead_rated_passes = 0;     // rated printhead life in panels; 0: unknown
+  int duty_cards_per_hour = 0;                 // 0: not paced
+  int duty_burst = 3;                          // cards back to back after a rest
+  std::chrono::minutes duty_run{0};            // continuous printing before a rest; 0: none
+  std::chrono::minutes duty_rest{0};           // length of that rest
 };
 
 // A document signer for EF.SOD: a PEM key + certificate, or a PKCS#11 key.
@@ -101,6 +109,40 @@ struct IssuanceConfig {
   bool encode_ahead = true;  // prepare (render, build, sign) the next card while one prints
 };
 
+// A command run for each alert raised, escalated or cleared, with the alert
+// as JSON on its stdin (health/alert_hooks.hpp).
+struct AlertHookConfig {
+  std::vector<std::string> command;           // argv; [0] an absolute path
+  std::string min_severity = "warning";       // "info" | "warning" | "critical"
+  std::chrono::milliseconds timeout{10'000};  // killed after this
+};
+
+// Alert thresholds (health/alert_rules.hpp AlertRules); 0 turns a rule off.
+struct AlertRulesConfig {
+  std::int64_t blank_stock_warning = 200;  // blanks on hand (stock + feeders) at or below
+  std::int64_t blank_stock_critical = 50;
+  bool blank_forecast = true;                // days of supply under health.lead_time_days
+  std::int64_t feeder_low = 10;              // cards in a feeder at or below
+  std::int64_t ribbon_low = 20;              // prints left at or below
+  std::int64_t cleaning_due_margin = 50;     // warn this many cards before the interval
+  double printhead_end_of_life = 0.9;        // fraction of the rated passes
+  double reader_failure_rate = 0.10;         // rolling chip failure rate at or above...
+  std::int64_t reader_min_cards = 20;        // ...over at least this many cards
+  std::chrono::minutes printer_faulted{15};  // an -error condition lasting longer
+  bool ledger_imbalance = true;
+  std::int64_t outbox_backlog = 1000;  // messages waiting upstream at or above
+};
+
+// Device health: forecasts, alert rules and their delivery.
+struct HealthConfig {
+  int lead_time_days = 21;        // how long a blank re-supply takes to arrive
+  int forecast_window_days = 28;  // consumption history the forecast uses
+  std::chrono::milliseconds evaluate_interval{30'000};  // alert rules are checked this often
+  std::chrono::milliseconds clear_after{300'000};  // a condition must be gone this long to clear
+  AlertRulesConfig rules;
+  std::vector<AlertHookConfig> hooks;
+};
+
 struct Config {
   std::string source_path;  // the file it came from
   std::string station_name = "cardd station";
@@ -111,6 +153,7 @@ struct Config {
   JobsConfig jobs;
   IssuanceConfig issuance;
   std::vector<PrinterConfig> printers;  // empty: cardd queues jobs but prints nothing
+  HealthConfig health;
 };
 
 const char* roleName(Role role);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -96,6 +97,31 @@ class MapReader {
     out = v;
   }
 
+  // A duration in whole minutes ("15m", "1h"); 0 is allowed.
+  void getMinutes(const std::string& key, std::chrono::minutes& out, std::chrono::minutes hi) {
+    auto n = take(key);
+    if (!n) return;
+    std::chrono::milliseconds v{};
+    if (!n.IsScalar() || !parseDuration(n.Scalar(), v) || v > hi || v.count() % 60'000 != 0) {
+      return problem(n, keyPath(key),
+                     "must be whole minutes such as \"15m\" or \"1h\", from 0 to " +
+                         std::to_string(hi.count()) + "m");
+    }
+    out = std::chrono::duration_cast<std::chrono::minutes>(v);
+  }
+
+  // A plain decimal number (no units, no percent sign).
+  void getNumber(const std::string& key, double& out, double lo, double hi,
+                 const std::string& what) {
+    auto n = take(key);
+    if (!n) return;
+    double v = 0;
+    if (!n.IsScalar() || !parseNumber(n.Scalar(), v) || v < lo || v > hi) {
+      return problem(n, keyPath(key), "must be " + what);
+    }
+    out = v;
+  }
+
   void getBool(const std::string& key, bool& out) {
     auto n = take(key);
     if (!n) return;
@@ -151,6 +177,11 @@ class MapReader {
   static bool parseInt(const std::string& s, long long& v) {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+  }
+
+  static bool parseNumber(const std::string& s, double& v) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return !s.empty() && ec == std::errc() && p == s.data() + s.size() && std::isfinite(v);
   }
 
   static bool parseDuration(const std::string& s, std::chrono::milliseconds& out) {
@@ -408,6 +439,22 @@ bool validPrinterUri(std::string_view uri) {
   return false;
 }
 
+// duty: { cards_per_hour, burst, run, rest } (health/duty_governor.hpp).
+// Forced rests need both run and rest; either alone would never rest or
+// never print.
+void readDuty(MapReader& printer, const YAML::Node& node, PrinterConfig& p) {
+  auto d = printer.child("duty");
+  d.getInt("cards_per_hour", p.duty_cards_per_hour, 0, 10'000);
+  d.getInt("burst", p.duty_burst, 1, 1'000);
+  d.getMinutes("run", p.duty_run, std::chrono::hours(24));
+  d.getMinutes("rest", p.duty_rest, std::chrono::hours(24));
+  if ((p.duty_run.count() == 0) != (p.duty_rest.count() == 0)) {
+    d.problem(node, printer.keyPath("duty"),
+              "run and rest go together: give both (e.g. run: 60m, rest: 10m) or neither");
+  }
+  d.finish();
+}
+
 void readPrinters(MapReader& root, std::vector<PrinterConfig>& printers) {
   auto n = root.take("printers");
   if (!n || n.IsNull()) return;
@@ -468,9 +515,92 @@ void readPrinters(MapReader& root, std::vector<PrinterConfig>& printers) {
     r.getDuration("card_wait", p.card_wait, std::chrono::milliseconds(500),
                   std::chrono::minutes(10));
     r.getBool("enabled", p.enabled);
+    r.getInt("cleaning_interval", p.cleaning_interval_cards, 0, 1'000'000);
+    r.getInt("printhead_rated_passes", p.printhead_rated_passes, 0, 10'000'000'000LL);
+    readDuty(r, n[i]["duty"], p);
     r.finish();
     printers.push_back(std::move(p));
   }
+}
+
+// --- health ----------------------------------------------------------------
+
+// health.alerts: the alert rule thresholds; 0 (or false) turns a rule off.
+void readAlertRules(MapReader& health, AlertRulesConfig& a) {
+  auto r = health.child("alerts");
+  const YAML::Node node = r.valid() ? r.take("blank_stock_critical") : YAML::Node();
+  r.getInt("blank_stock_warning", a.blank_stock_warning, 0, 10'000'000);
+  r.getInt("blank_stock_critical", a.blank_stock_critical, 0, 10'000'000);
+  if (a.blank_stock_warning > 0 && a.blank_stock_critical > a.blank_stock_warning) {
+    r.problem(node, r.keyPath("blank_stock_critical"),
+              "must not be above blank_stock_warning (" + std::to_string(a.blank_stock_warning) +
+                  "): critical is the lower stock level");
+  }
+  r.getBool("blank_forecast", a.blank_forecast);
+  r.getInt("feeder_low", a.feeder_low, 0, 100'000);
+  r.getInt("ribbon_low", a.ribbon_low, 0, 1'000'000);
+  r.getInt("cleaning_due_margin", a.cleaning_due_margin, 0, 1'000'000);
+  r.getNumber("printhead_end_of_life", a.printhead_end_of_life, 0, 1,
+              "a fraction of the rated life from 0 to 1, such as 0.9 (0 turns the rule off)");
+  r.getNumber("reader_failure_rate", a.reader_failure_rate, 0, 1,
+              "a fraction of cards from 0 to 1, such as 0.1 (0 turns the rule off)");
+  // The rate is rolled over the reader's last 50 cards (health::kReaderWindow).
+  r.getInt("reader_min_cards", a.reader_min_cards, 0, 50);
+  r.getMinutes("printer_faulted", a.printer_faulted, std::chrono::hours(24));
+  r.getBool("ledger_imbalance", a.ledger_imbalance);
+  r.getInt("outbox_backlog", a.outbox_backlog, 0, 100'000'000);
+  r.finish();
+}
+
+// health.hooks: [{ command: [absolute path, args...], min_severity, timeout }].
+// Hooks run without a shell or PATH lookup, so the program must be absolute.
+void readHooks(MapReader& health, std::vector<AlertHookConfig>& hooks) {
+  auto n = health.take("hooks");
+  if (!n || n.IsNull()) return;
+  const auto list_path = health.keyPath("hooks");
+  if (!n.IsSequence()) return health.problem(n, list_path, "must be a list of hooks");
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const auto path = list_path + "[" + std::to_string(i) + "]";
+    MapReader r(n[i], path, health.file(), health.problems());
+    if (!r.valid()) {
+      if (n[i].IsNull()) r.problem(n[i], path, "must be a mapping with at least command");
+      continue;
+    }
+    AlertHookConfig hook;
+    const YAML::Node command = n[i]["command"];
+    if (!command) r.problem(n[i], r.keyPath("command"), "is required");
+    r.getStringList("command", hook.command);
+    if (command && command.IsSequence() && command.size() == 0) {
+      r.problem(command, r.keyPath("command"),
+                "must name a program: [\"/usr/local/bin/hook\", \"arg\", ...]");
+    }
+    if (!hook.command.empty() && !fs::path(hook.command.front()).is_absolute()) {
+      r.problem(command[0], r.keyPath("command") + "[0]",
+                "must be an absolute path (hooks run without a shell or PATH lookup)");
+    }
+    r.getString("min_severity", hook.min_severity);
+    if (hook.min_severity != "info" && hook.min_severity != "warning" &&
+        hook.min_severity != "critical") {
+      r.problem(n[i]["min_severity"], r.keyPath("min_severity"),
+                "must be one of info, warning, critical");
+    }
+    r.getDuration("timeout", hook.timeout, std::chrono::milliseconds(100),
+                  std::chrono::minutes(10));
+    r.finish();
+    hooks.push_back(std::move(hook));
+  }
+}
+
+void readHealth(MapReader& root, HealthConfig& h) {
+  auto r = root.child("health");
+  r.getInt("lead_time_days", h.lead_time_days, 1, 365);
+  r.getInt("forecast_window_days", h.forecast_window_days, 7, 365);
+  r.getDuration("evaluate_interval", h.evaluate_interval, std::chrono::seconds(1),
+                std::chrono::hours(1));
+  r.getDuration("clear_after", h.clear_after, std::chrono::milliseconds(0), std::chrono::hours(24));
+  readAlertRules(r, h.rules);
+  readHooks(r, h.hooks);
+  r.finish();
 }
 
 // The 1-based line of `key` in the mapping `map`; 0 when it is not there.
@@ -613,6 +743,7 @@ void readConfig(const YAML::Node& root, const std::string& file, const std::stri
   }
   readIssuance(r, base_dir, c.issuance);
   readPrinters(r, c.printers);
+  readHealth(r, c.health);
   r.finish();
   if (root.IsMap()) checkIssuance(root, file, c, out);
 }

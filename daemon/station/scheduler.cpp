@@ -250,6 +250,19 @@ void Scheduler::onSnapshot(const WorkerSnapshot& snapshot) {
     slot->snapshot = snapshot;
     if (snapshot.state == WorkerState::Idle || snapshot.accepts_next) scheduleDispatch();
   }
+  if (deps_.health) {
+    health::PrinterObservation o;
+    o.printer = snapshot.printer;
+    o.state = std::string(workerStateName(snapshot.state));
+    o.reasons = snapshot.reasons;
+    o.raw = snapshot.raw_status;
+    o.counters = snapshot.counters;
+    o.job_id = snapshot.fault_job;
+    o.attempt_id = snapshot.fault_attempt;
+    o.forced_pauses = snapshot.forced_pauses;
+    o.rest_ms = snapshot.rest_ms;
+    deps_.health->onPrinter(o);
+  }
 }
 
 void Scheduler::onReport(const AttemptReport& report) {
@@ -257,6 +270,20 @@ void Scheduler::onReport(const AttemptReport& report) {
   if (Slot* slot = find(report.printer)) {
     if (report.outcome == AttemptOutcome::Issued) ++slot->issued_today;
     if (report.outcome == AttemptOutcome::Spoiled) ++slot->spoiled_today;
+  }
+  if (deps_.health) {
+    health::CardObservation c;
+    c.printer = report.printer;
+    c.job_id = report.job_id;
+    c.attempt_id = report.attempt_id;
+    c.outcome = std::string(attemptOutcomeName(report.outcome));
+    c.reason = report.reason;
+    c.detail = report.detail;
+    c.panels = report.panels;
+    c.fed = report.fed;
+    c.chip_presented = report.chip_presented;
+    c.busy_ms = report.busy_ms;
+    deps_.health->onCard(c);
   }
   scheduleDispatch();
 }

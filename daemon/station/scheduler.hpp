@@ -36,6 +36,7 @@
 
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "health/health_monitor.hpp"
 #include "printer/printer_registry.hpp"
 #include "station/issuance_keys.hpp"
 #include "station/station_control.hpp"
@@ -55,6 +56,9 @@ struct SchedulerDeps {
   AttemptStore& reader_attempts;
   LedgerStore& reader_ledger;
   const Clock& clock;
+  // Gets every printer snapshot and card report (fault log, wear, alerts);
+  // may be null.
+  health::HealthMonitor* health = nullptr;
 };
 
 // The assignment's transaction: job `job` pending -> processing (reason

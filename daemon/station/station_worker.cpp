@@ -1,5 +1,7 @@
 #include "station/station_worker.hpp"
 
+#include "health/health_monitor.hpp"
+
 #include <boost/asio/system_executor.hpp>
 
 #include <algorithm>
@@ -73,6 +75,8 @@ std::string_view workerStateName(WorkerState state) {
       return "faulted";
     case WorkerState::Offline:
       return "offline";
+    case WorkerState::Resting:
+      return "resting";
     case WorkerState::Stopped:
       return "stopped";
   }
@@ -94,8 +98,38 @@ StationWorker::StationWorker(WorkerDeps deps, std::shared_ptr<const TemplateCata
       on_snapshot_(std::move(on_snapshot)),
       on_report_(std::move(on_report)),
       open_attempts_(std::move(open_attempts)),
-      templates_(std::move(templates)) {
+      templates_(std::move(templates)),
+      governor_(health::DutyCycle{deps_.config.duty_cards_per_hour, deps_.config.duty_burst,
+                                  deps_.config.duty_run, deps_.config.duty_rest}) {
   snapshot_.printer = deps_.config.id;
+  /* A governed printer takes its next card only when the governor allows
+     it, so it does not prepare one ahead while printing. */
+  if (governor_.duty().enabled()) deps_.encode_ahead = false;
+}
+
+std::int64_t StationWorker::nowMs() const {
+  if (deps_.clock) return deps_.clock->nowMs();
+  return SystemClock().nowMs();
+}
+
+void StationWorker::becomeIdleLocked() {
+  auto wait = governor_.beforeCard(nowMs());
+  if (wait.delay.count() <= 0) {
+    if (snapshot_.state == WorkerState::Resting)
+      snapshot_.message = printerMessage(deps_.config.id, snapshot_.reasons);
+    snapshot_.state = WorkerState::Idle;
+    snapshot_.rest_until_ms = 0;
+    return;
+  }
+  if (snapshot_.state != WorkerState::Resting) rest_started_ms_ = nowMs();
+  snapshot_.message =
+      deps_.config.id + ": resting " + std::to_string((wait.delay.count() + 999) / 1000) +
+      " s to keep its printhead within its duty cycle" +
+      (wait.why == health::DutyGovernor::Why::Rest ? " (a rest after a long run)" : "") +
+      "; it takes the next card by itself.";
+  snapshot_.state = WorkerState::Resting;
+  snapshot_.rest_until_ms = nowMs() + wait.delay.count();
+  next_poll_ = std::min(next_poll_, std::chrono::steady_clock::now() + wait.delay);
 }
 
 StationWorker::~StationWorker() {
@@ -223,6 +257,17 @@ void StationWorker::run() {
       std::unique_lock lock(mutex_);
       wake_.wait_until(lock, next_poll_, [&] { return stopping_ || !ready_.empty(); });
       if (stopping_) break;
+      if (snapshot_.state == WorkerState::Resting && nowMs() >= snapshot_.rest_until_ms) {
+        /* The rest is over: count it, and take work again. */
+        ++snapshot_.forced_pauses;
+        snapshot_.rest_ms += nowMs() - rest_started_ms_;
+        becomeIdleLocked();
+        if (snapshot_.state == WorkerState::Idle) {
+          lock.unlock();
+          publish();
+          continue;
+        }
+      }
       const bool healthy =
           snapshot_.state != WorkerState::Faulted && snapshot_.state != WorkerState::Offline;
       if (!ready_.empty() && !healthy) {
@@ -257,8 +302,10 @@ void StationWorker::run() {
         snapshot_.current_step.clear();
         snapshot_.accepts_next = false;
         if (snapshot_.state == WorkerState::Busy) {
-          snapshot_.state =
-              ready_.empty() && to_prepare_.empty() ? WorkerState::Idle : WorkerState::Busy;
+          if (ready_.empty() && to_prepare_.empty())
+            becomeIdleLocked();
+          else
+            snapshot_.state = WorkerState::Busy;
         }
       }
       publish();
@@ -357,13 +404,21 @@ void StationWorker::pollStatus() {
     std::lock_guard lock(mutex_);
     snapshot_.reasons =
         offline && reasons.empty() ? std::vector<std::string>{"offline-error"} : keywords(reasons);
+    if (status) {
+      snapshot_.raw_status = status->raw;
+      snapshot_.counters = status->counters;
+    }
+    if (!current_) {
+      snapshot_.fault_job.reset();
+      snapshot_.fault_attempt.reset();
+    }
     if (snapshot_.state != WorkerState::Busy) {
       if (error) {
         snapshot_.state = offline ? WorkerState::Offline : WorkerState::Faulted;
-      } else if (snapshot_.state != WorkerState::Idle) {
+      } else if (snapshot_.state != WorkerState::Idle && snapshot_.state != WorkerState::Resting) {
         if (snapshot_.state == WorkerState::Faulted || snapshot_.state == WorkerState::Offline)
           log::notice("printer ready again", {{"printer", deps_.config.id}});
-        snapshot_.state = WorkerState::Idle;
+        becomeIdleLocked();
       }
     }
     snapshot_.message = printerMessage(deps_.config.id, snapshot_.reasons);
@@ -374,12 +429,17 @@ void StationWorker::pollStatus() {
   publish();
 }
 
-void StationWorker::markFaulted(const std::vector<std::string>& reasons,
-                                const std::string& message) {
+void StationWorker::markFaulted(const std::vector<std::string>& reasons, const std::string& message,
+                                const std::string& raw) {
   {
     std::lock_guard lock(mutex_);
     snapshot_.state = WorkerState::Faulted;
     snapshot_.reasons = reasons;
+    if (!raw.empty()) snapshot_.raw_status = raw;
+    if (current_) {
+      snapshot_.fault_job = current_->job_id;
+      snapshot_.fault_attempt = current_->attempt_id;
+    }
     snapshot_.message = message;
     snapshot_.accepts_next = false;
     next_poll_ = std::chrono::steady_clock::now() + deps_.config.status_interval;
@@ -417,11 +477,37 @@ void StationWorker::finish(const CardOrder& order, const AttemptEnd& end, bool d
   const Actor actor = deps_.actor;
   const AttemptId id = order.attempt_id;
   const JobId job_id = order.job_id;
+  /* What the card did to the devices, booked with the attempt's end. */
+  health::CardObservation card;
+  card.printer = deps_.config.id;
+  card.job_id = job_id;
+  card.attempt_id = id;
+  card.outcome = std::string(attemptOutcomeName(end.outcome));
+  card.reason = end.reason;
+  card.detail = end.detail;
+  if (card_started_ms_ != 0) {
+    card.panels = end.outcome == AttemptOutcome::Issued ? card_panels_ : 0;
+    card.fed = card_fed_ && end.outcome != AttemptOutcome::Void;
+    card.chip_presented = card_chip_presented_;
+    card.busy_ms = nowMs() - card_started_ms_;
+  }
+  card_started_ms_ = 0;
+  card_panels_ = 0;
+  card_fed_ = false;
+  card_chip_presented_ = false;
+  const std::string reader = deps_.encoder ? deps_.config.reader : std::string();
+  const std::int64_t now = nowMs();
   auto result = commitAndWait<JobState>(
       *deps_.committer,
-      [id, job_id, end, data_invalid, max_attempts, actor](StoreTx& tx) -> Result<JobState> {
+      [id, job_id, end, data_invalid, max_attempts, actor, card, reader,
+       now](StoreTx& tx) -> Result<JobState> {
         auto ended = tx.attempts.finish(id, end, tx.ledger, actor, tx.events);
         if (!ended) return ended.error();
+        /* Health bookkeeping never stands in the way of the card's own record. */
+        if (auto booked = health::recordCard(tx, card, reader, now); !booked) {
+          log::warning("cannot book a card's wear",
+                       {{"printer", card.printer}, {"error", booked.error().message}});
+        }
         auto job = tx.jobs.get(job_id);
         if (!job) return job.error();
         /* A job canceled meanwhile keeps its state; the card is on the books. */
@@ -453,7 +539,17 @@ void StationWorker::finish(const CardOrder& order, const AttemptEnd& end, bool d
         if (!moved) return moved.error();
         return decision.to;
       });
-  AttemptReport report{deps_.config.id, job_id, id, end.outcome, end.reason, JobState::Pending};
+  AttemptReport report;
+  report.printer = deps_.config.id;
+  report.job_id = job_id;
+  report.attempt_id = id;
+  report.outcome = end.outcome;
+  report.reason = end.reason;
+  report.panels = card.panels;
+  report.fed = card.fed;
+  report.chip_presented = card.chip_presented;
+  report.busy_ms = card.busy_ms;
+  report.detail = end.detail;
   if (!result) {
     log::error("cannot record the end of a card attempt", {{"printer", deps_.config.id},
                                                            {"job", std::to_string(job_id)},
@@ -551,7 +647,12 @@ void StationWorker::process(CardOrder order, std::shared_ptr<Prepared> prepared)
     return;
   }
 
-  /* Feed. */
+  /* Feed. The card counts against the duty cycle from here. */
+  card_started_ms_ = nowMs();
+  {
+    std::lock_guard lock(mutex_);
+    governor_.cardStarted(card_started_ms_);
+  }
   if (!journal(order, "feed-requested")) {
     finish(order,
            {AttemptOutcome::Void, "store-unavailable", "the step could not be journaled",
@@ -559,11 +660,13 @@ void StationWorker::process(CardOrder order, std::shared_ptr<Prepared> prepared)
            false);
     return;
   }
+  card_fed_ = true;  // unless the feed fails with no card taken (failCard books it void)
   if (auto st = driver.feedToContactStation(); !st) {
     auto status = driver.status();
     auto reasons = status ? status->reasons : std::vector<drivers::StateReason>{};
     const std::string reason = failureReason(reasons, "feed-failed");
-    markFaulted(keywords(reasons), printerMessage(printer, keywords(reasons)));
+    markFaulted(keywords(reasons), printerMessage(printer, keywords(reasons)),
+                status ? status->raw : st.error().message);
     failCard(order, "feed-requested", Failure::Printer, reason, st.error().message, std::nullopt);
     return;
   }
@@ -597,6 +700,7 @@ void StationWorker::process(CardOrder order, std::shared_ptr<Prepared> prepared)
              std::nullopt);
     return;
   }
+  card_chip_presented_ = true;
   std::string chip_serial;
   {
     auto channel = encoder.connect();
@@ -609,6 +713,29 @@ void StationWorker::process(CardOrder order, std::shared_ptr<Prepared> prepared)
     applets::personalisation::Personaliser personaliser;
     auto report = personaliser.run(**channel, *profile, *prepared->subject, deps_.keys->signing());
     encoder.release();
+    if (!report) {
+      /* The reader may report a card change that did not happen: pcscd polls
+         presence, and right after a printer reset the previous card's
+         removal can reach it only once the new chip is already there. When
+         the printer still holds the card at the station and the reader sees
+         a chip again, try once more on a fresh connection. It is safe: a
+         chip left half-written refuses a second personalisation, and nothing
+         is issued unless the read-back verifies. */
+      auto gone = encoder.waitForCard(0ms);
+      auto position = driver.cardPosition();
+      if (gone && *gone != EncoderPort::Wait::Present && position &&
+          *position == CardPosition::ContactStation) {
+        auto back = encoder.waitForCard(std::chrono::milliseconds(2000));
+        if (back && *back == EncoderPort::Wait::Present) {
+          log::notice("the chip reader lost the card while the printer held it; retrying once",
+                      {{"printer", printer}, {"error", report.error().message}});
+          if (auto retry = encoder.connect(); retry) {
+            report = personaliser.run(**retry, *profile, *prepared->subject, deps_.keys->signing());
+          }
+          encoder.release();
+        }
+      }
+    }
     if (!report) {
       /* Pulled card, dead chip, bad write: the card failed — unless the
          reader itself went away, which is the encoder's fault. */
@@ -675,7 +802,8 @@ void StationWorker::process(CardOrder order, std::shared_ptr<Prepared> prepared)
       return;
     }
     const std::string reason = failureReason(reasons, "print-failed");
-    markFaulted(keywords(reasons), printerMessage(printer, keywords(reasons)));
+    markFaulted(keywords(reasons), printerMessage(printer, keywords(reasons)),
+                status ? status->raw : st.error().message);
     if (*position == CardPosition::None) {
       /* The printer says the card left although printing failed: treat it
          like the crash case (recovery_policy: confirm-issued). */
@@ -693,6 +821,8 @@ void StationWorker::process(CardOrder order, std::shared_ptr<Prepared> prepared)
     failCard(order, "eject-requested", Failure::Printer, reason, st.error().message, chip_serial);
     return;
   }
+  card_panels_ =
+      static_cast<int>(prepared->card.front.panels.size() + prepared->card.back.panels.size());
   finish(order, {AttemptOutcome::Issued, "", "", chip_serial, false}, false);
 }
 
@@ -789,9 +919,16 @@ bool StationWorker::resolveOpen(const CardAttempt& attempt) {
             if (!moved) return moved.error();
             return true;
           });
-      if (on_report_)
-        on_report_({deps_.config.id, attempt.job_id, attempt.id, AttemptOutcome::Void,
-                    "confirm-issued", JobState::ProcessingStopped});
+      if (on_report_) {
+        AttemptReport stopped_report;
+        stopped_report.printer = deps_.config.id;
+        stopped_report.job_id = attempt.job_id;
+        stopped_report.attempt_id = attempt.id;
+        stopped_report.outcome = AttemptOutcome::Void;
+        stopped_report.reason = "confirm-issued";
+        stopped_report.job_state = JobState::ProcessingStopped;
+        on_report_(stopped_report);
+      }
       return static_cast<bool>(stopped);
     }
   }

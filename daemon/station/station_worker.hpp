@@ -48,6 +48,7 @@
 
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "health/duty_governor.hpp"
 #include "issuance/card_subject_builder.hpp"
 #include "jobs/job.hpp"
 #include "printer/printer.hpp"
@@ -71,7 +72,9 @@ struct CardOrder {
   std::int64_t issued_at_ms = 0;
 };
 
-enum class WorkerState { Starting, Idle, Busy, Faulted, Offline, Stopped };
+// Resting: the duty-cycle governor holds the printer between cards
+// (health/duty_governor.hpp); it takes no work until the rest ends.
+enum class WorkerState { Starting, Idle, Busy, Faulted, Offline, Resting, Stopped };
 std::string_view workerStateName(WorkerState state);
 
 // What the scheduler and the API see of a worker.
@@ -86,6 +89,16 @@ struct WorkerSnapshot {
   bool accepts_next = false;  // busy printing: a next order can be prepared now
   std::string model;
   std::string serial;
+  // Health (health/health_monitor.hpp): the printer's own words and
+  // counters at the last status poll, the card a fault interrupted, and the
+  // duty governor's rests since the worker started (cumulative).
+  std::string raw_status;
+  drivers::Counters counters;
+  std::optional<JobId> fault_job;
+  std::optional<std::int64_t> fault_attempt;
+  std::int64_t forced_pauses = 0;
+  std::int64_t rest_ms = 0;
+  std::int64_t rest_until_ms = 0;  // while Resting: when the rest ends (Clock ms)
 };
 
 // How an attempt ended, after it was committed.
@@ -96,6 +109,12 @@ struct AttemptReport {
   AttemptOutcome outcome = AttemptOutcome::Void;
   std::string reason;
   JobState job_state = JobState::Pending;  // what the job became
+  // Health: what the card did to the devices.
+  int panels = 0;               // panels printed (issued cards)
+  bool fed = false;             // a blank left the feeder
+  bool chip_presented = false;  // the card's chip reached the reader
+  std::int64_t busy_ms = 0;     // feed to the attempt's end
+  std::string detail;           // the failure as the device or library said it (no card data)
 };
 
 struct WorkerDeps {
@@ -154,7 +173,11 @@ class StationWorker {
   void recoverOpenAttempts();
   bool resolveOpen(const CardAttempt& attempt);
   void pollStatus();
-  void markFaulted(const std::vector<std::string>& reasons, const std::string& message);
+  void markFaulted(const std::vector<std::string>& reasons, const std::string& message,
+                   const std::string& raw = {});
+  // Idle, or Resting when the duty governor wants a pause first. Needs mutex_.
+  void becomeIdleLocked();
+  std::int64_t nowMs() const;
   void publish();
 
   WorkerDeps deps_;
@@ -175,6 +198,13 @@ class StationWorker {
   bool encoder_fault_ = false;   // worker thread only
   bool reject_pending_ = false;  // a spoiled card is still inside an offline printer
   std::chrono::steady_clock::time_point next_poll_{};
+  health::DutyGovernor governor_;  // under mutex_
+  // The card in progress, for its AttemptReport (worker thread only).
+  std::int64_t card_started_ms_ = 0;
+  int card_panels_ = 0;
+  bool card_fed_ = false;
+  bool card_chip_presented_ = false;
+  std::int64_t rest_started_ms_ = 0;
   std::thread thread_;
   std::thread preparer_;
 };

@@ -73,7 +73,11 @@ Result<JobEvent> appendJobEvent(Database& db, JobEvent e) {
       "INSERT INTO events (at, kind, job_id, from_state, to_state, reasons, actor_uid, actor_name) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return std::move(st).error();
-  st->bind(1, e.at_ms).bind(2, e.kind).bind(3, e.job_id);
+  st->bind(1, e.at_ms).bind(2, e.kind);
+  if (e.job_id == 0)
+    st->bindNull(3);  // a station event (e.g. an alert) belongs to no job
+  else
+    st->bind(3, e.job_id);
   if (e.from)
     st->bind(4, jobStateName(*e.from));
   else
@@ -85,6 +89,12 @@ Result<JobEvent> appendJobEvent(Database& db, JobEvent e) {
   if (auto r = st->run(); !r) return std::move(r).error();
   e.seq = db.lastInsertId();
   return e;
+}
+
+Result<JobEvent> JobStore::appendStationEvent(JobEvent event) {
+  event.job_id = 0;
+  event.job_owner_uid = -1;
+  return appendJobEvent(db_, std::move(event));
 }
 
 Result<JobEvent> JobStore::appendEvent(const Job& job, std::string kind,

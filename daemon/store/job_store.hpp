@@ -55,6 +55,10 @@ class JobStore {
 
   // The job's history, oldest first.
   Result<std::vector<JobEvent>> jobEvents(JobId id);
+  // Appends a journal event that belongs to no job (kind "alert"; job_id
+  // stored NULL, read back as 0): the SSE stream carries it to supervisors
+  // and technicians, not to operators' own-job streams.
+  Result<JobEvent> appendStationEvent(JobEvent event);
   // Events with seq > `after_seq`, oldest first, at most `limit`. With
   // owner_uid set, only events of that owner's jobs.
   Result<std::vector<JobEvent>> eventsSince(std::int64_t after_seq, int limit,

@@ -155,6 +155,131 @@ CREATE TABLE printer_settings (
 );
 ALTER TABLE jobs ADD COLUMN chip_serial TEXT;
 )sql"},
+      {5,
+       "device health: fault log, printer and reader wear, maintenance log, alerts; "
+       "consumption indexes on the ledger",
+       R"sql(
+-- The fault log. An entry changes once, when its condition clears; it is
+-- never deleted. job_id / attempt_id have no foreign key: a fault is always
+-- recorded.
+CREATE TABLE faults (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  raised_at   INTEGER NOT NULL,
+  cleared_at  INTEGER,
+  device      TEXT    NOT NULL,
+  device_kind TEXT    NOT NULL CHECK (device_kind IN ('printer','encoder')),
+  reason      TEXT    NOT NULL,
+  severity    TEXT    NOT NULL CHECK (severity IN ('report','warning','error')),
+  raw         TEXT    NOT NULL DEFAULT '',
+  job_id      INTEGER,
+  attempt_id  INTEGER,
+  CHECK (cleared_at IS NULL OR cleared_at >= raised_at)
+);
+CREATE INDEX faults_device ON faults(device, raised_at);
+CREATE INDEX faults_raised ON faults(raised_at);
+CREATE INDEX faults_reason ON faults(reason, raised_at);
+CREATE INDEX faults_active ON faults(raised_at) WHERE cleared_at IS NULL;
+CREATE TRIGGER faults_cleared_final BEFORE UPDATE ON faults
+  WHEN OLD.cleared_at IS NOT NULL
+  BEGIN SELECT RAISE(ABORT, 'a cleared fault cannot change'); END;
+CREATE TRIGGER faults_only_clear BEFORE UPDATE ON faults
+  WHEN NEW.cleared_at IS NULL OR NEW.id IS NOT OLD.id OR NEW.raised_at IS NOT OLD.raised_at
+    OR NEW.device IS NOT OLD.device OR NEW.device_kind IS NOT OLD.device_kind
+    OR NEW.reason IS NOT OLD.reason OR NEW.severity IS NOT OLD.severity
+    OR NEW.raw IS NOT OLD.raw OR NEW.job_id IS NOT OLD.job_id
+    OR NEW.attempt_id IS NOT OLD.attempt_id
+  BEGIN SELECT RAISE(ABORT, 'a fault log entry only changes by being cleared'); END;
+CREATE TRIGGER faults_no_delete BEFORE DELETE ON faults
+  BEGIN SELECT RAISE(ABORT, 'the fault log is append-only'); END;
+-- Wear as cardd counts it, one row per printer and one per printer's reader.
+CREATE TABLE printer_wear (
+  printer              TEXT    PRIMARY KEY,
+  cards                INTEGER NOT NULL DEFAULT 0 CHECK (cards >= 0),
+  panels               INTEGER NOT NULL DEFAULT 0 CHECK (panels >= 0),
+  cards_since_cleaning INTEGER NOT NULL DEFAULT 0 CHECK (cards_since_cleaning >= 0),
+  cleanings            INTEGER NOT NULL DEFAULT 0 CHECK (cleanings >= 0),
+  last_cleaning_at     INTEGER,
+  ribbon_changes       INTEGER NOT NULL DEFAULT 0 CHECK (ribbon_changes >= 0),
+  cards_since_ribbon   INTEGER NOT NULL DEFAULT 0 CHECK (cards_since_ribbon >= 0),
+  ribbon_loaded_at     INTEGER,
+  busy_ms              INTEGER NOT NULL DEFAULT 0 CHECK (busy_ms >= 0),
+  hot_ms               INTEGER NOT NULL DEFAULT 0 CHECK (hot_ms >= 0),
+  forced_pauses        INTEGER NOT NULL DEFAULT 0 CHECK (forced_pauses >= 0),
+  rest_ms              INTEGER NOT NULL DEFAULT 0 CHECK (rest_ms >= 0),
+  head_installed_at    INTEGER NOT NULL DEFAULT 0,
+  head_passes          INTEGER NOT NULL DEFAULT 0 CHECK (head_passes >= 0),
+  updated_at           INTEGER NOT NULL
+);
+-- recent: the last 50 cards (kReaderWindow), oldest first, '1' a chip failure.
+CREATE TABLE reader_wear (
+  printer       TEXT    PRIMARY KEY,
+  reader        TEXT    NOT NULL,
+  installed_at  INTEGER NOT NULL,
+  insertions    INTEGER NOT NULL DEFAULT 0 CHECK (insertions >= 0),
+  chip_failures INTEGER NOT NULL DEFAULT 0 CHECK (chip_failures BETWEEN 0 AND insertions),
+  recent        TEXT    NOT NULL DEFAULT ''
+                CHECK (length(recent) <= 50 AND recent NOT GLOB '*[^01]*'),
+  updated_at    INTEGER NOT NULL
+);
+-- Maintenance actions, append-only.
+CREATE TABLE maintenance (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  at      INTEGER NOT NULL,
+  printer TEXT    NOT NULL,
+  action  TEXT    NOT NULL
+          CHECK (action IN ('cleaning','printhead-replaced','reader-replaced','ribbon-loaded')),
+  actor   TEXT    NOT NULL,
+  note    TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX maintenance_printer ON maintenance(printer, id);
+CREATE TRIGGER maintenance_append_only_update BEFORE UPDATE ON maintenance
+  BEGIN SELECT RAISE(ABORT, 'the maintenance log is append-only'); END;
+CREATE TRIGGER maintenance_append_only_delete BEFORE DELETE ON maintenance
+  BEGIN SELECT RAISE(ABORT, 'the maintenance log is append-only'); END;
+-- Alerts move forward only (raised -> acknowledged -> cleared, raised ->
+-- cleared), their severity only upwards; at most one open alert per rule and
+-- subject; never deleted.
+CREATE TABLE alerts (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  rule            TEXT    NOT NULL,
+  subject         TEXT    NOT NULL,
+  severity        TEXT    NOT NULL CHECK (severity IN ('info','warning','critical')),
+  state           TEXT    NOT NULL CHECK (state IN ('raised','acknowledged','cleared')),
+  message         TEXT    NOT NULL,
+  value           REAL    NOT NULL DEFAULT 0,
+  threshold       REAL    NOT NULL DEFAULT 0,
+  raised_at       INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  acknowledged_at INTEGER,
+  acknowledged_by TEXT    NOT NULL DEFAULT '',
+  cleared_at      INTEGER,
+  CHECK ((state = 'cleared') = (cleared_at IS NOT NULL)),
+  CHECK (state <> 'acknowledged' OR acknowledged_at IS NOT NULL)
+);
+CREATE UNIQUE INDEX alerts_open ON alerts(rule, subject) WHERE state <> 'cleared';
+CREATE INDEX alerts_raised ON alerts(raised_at, id);
+CREATE INDEX alerts_open_raised ON alerts(raised_at) WHERE state <> 'cleared';
+CREATE TRIGGER alerts_cleared_final BEFORE UPDATE ON alerts
+  WHEN OLD.state = 'cleared'
+  BEGIN SELECT RAISE(ABORT, 'a cleared alert cannot change'); END;
+CREATE TRIGGER alerts_forward_only BEFORE UPDATE OF state ON alerts
+  WHEN NOT (NEW.state = OLD.state OR (OLD.state = 'raised' AND NEW.state IN ('acknowledged','cleared'))
+            OR (OLD.state = 'acknowledged' AND NEW.state = 'cleared'))
+  BEGIN SELECT RAISE(ABORT, 'an alert only moves forward: raised, acknowledged, cleared'); END;
+CREATE TRIGGER alerts_severity_upwards BEFORE UPDATE OF severity ON alerts
+  WHEN (CASE NEW.severity WHEN 'info' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END)
+     < (CASE OLD.severity WHEN 'info' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END)
+  BEGIN SELECT RAISE(ABORT, 'an alert''s severity is never lowered'); END;
+CREATE TRIGGER alerts_identity_update BEFORE UPDATE OF id, rule, subject, raised_at ON alerts
+  WHEN NEW.id IS NOT OLD.id OR NEW.rule IS NOT OLD.rule OR NEW.subject IS NOT OLD.subject
+    OR NEW.raised_at IS NOT OLD.raised_at
+  BEGIN SELECT RAISE(ABORT, 'an alert cannot change rule, subject or when it was raised'); END;
+CREATE TRIGGER alerts_no_delete BEFORE DELETE ON alerts
+  BEGIN SELECT RAISE(ABORT, 'alerts are never deleted'); END;
+-- Consumption history (dailyConsumption, cardsIssuedSince).
+CREATE INDEX ledger_consumed_at ON ledger(at) WHERE kind IN ('issued','spoiled');
+CREATE INDEX ledger_consumed_printer ON ledger(printer, at) WHERE kind IN ('issued','spoiled');
+)sql"},
   };
   return kMigrations;
 }

@@ -14,7 +14,7 @@
 
 namespace cardd {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 inline constexpr std::int64_t kApplicationId = 0x43415244;  // "CARD"
 
 struct Migration {

@@ -15,6 +15,7 @@ StoreCommitter::StoreCommitter(std::unique_ptr<Database> db, const Clock& clock,
       audit_(*db_, clock),
       ledger_(*db_, clock),
       attempts_(*db_, clock),
+      health_(*db_, clock),
       events_executor_(std::move(events_executor)),
       sink_(std::move(sink)),
       thread_([this] { loop(); }) {}
@@ -68,7 +69,7 @@ void StoreCommitter::loop() {
 
 void StoreCommitter::runBatch(std::vector<Op>& batch) {
   std::vector<JobEvent> events;
-  StoreTx tx{jobs_, audit_, ledger_, attempts_, events};
+  StoreTx tx{jobs_, audit_, ledger_, attempts_, health_, events};
 
   Status status = db_->exec("BEGIN IMMEDIATE");
   if (status) {

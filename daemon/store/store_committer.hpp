@@ -28,6 +28,7 @@
 #include "store/attempt_store.hpp"
 #include "store/audit_log.hpp"
 #include "store/database.hpp"
+#include "store/health_store.hpp"
 #include "store/job_store.hpp"
 #include "store/ledger_store.hpp"
 
@@ -39,6 +40,7 @@ struct StoreTx {
   AuditLog& audit;
   LedgerStore& ledger;
   AttemptStore& attempts;
+  HealthStore& health;
   std::vector<JobEvent>& events;  // journal events to publish after COMMIT
 };
 
@@ -95,6 +97,7 @@ class StoreCommitter {
   AuditLog audit_;
   LedgerStore ledger_;
   AttemptStore attempts_;
+  HealthStore health_;
   boost::asio::any_io_executor events_executor_;
   EventSink sink_;
 

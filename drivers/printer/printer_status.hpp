@@ -85,6 +85,11 @@ struct PrinterStatus {
   // Most severe first, then by keyword; at most one entry per keyword.
   std::vector<StateReason> reasons;
   Counters counters;
+  // The printer's own words, compact and family-specific, for the fault log
+  // and a remote repair centre (e.g. Evolis "cover=2900mV feeder=2900mV
+  // near_empty=2900mV hopper=0 cleaning=1 position=none sw=... fault=MECHANICAL").
+  // Empty when unreachable. Never card data.
+  std::string raw;
 };
 
 // Sorts by severity (most severe first) then keyword, and keeps only the most

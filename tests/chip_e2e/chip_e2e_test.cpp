@@ -438,6 +438,27 @@ TEST_F(ChipE2eTest, PyscardReadsEveryFileAndOpensslVerifiesTheSod) {
             0)
       << text(station_.dir.file("tools.log"));
 
+  // openssl re-encodes the SignedData byte for byte (so it is DER: lengths
+  // minimal, the signed attributes in SET OF order), and sees version 3
+  // (RFC 5652 §5.1: the eContentType is not id-data).
+  ASSERT_EQ(runTool(station_.dir, "openssl cms -cmsout -inform DER -in " +
+                                      quoted(station_.dir.file("sod.p7")) + " -outform DER -out " +
+                                      quoted(station_.dir.file("sod.re.der"))),
+            0)
+      << text(station_.dir.file("tools.log"));
+  auto reencoded = signing::readFileBytes(station_.dir.file("sod.re.der"));
+  ASSERT_TRUE(reencoded.ok());
+  EXPECT_TRUE(std::equal(reencoded->begin(), reencoded->end(),
+                         sod->begin() + static_cast<std::ptrdiff_t>(header->headerSize),
+                         sod->end()));
+  ASSERT_EQ(runTool(station_.dir, "openssl cms -cmsout -print -noout -inform DER -in " +
+                                      quoted(station_.dir.file("sod.p7")) + " -out " +
+                                      quoted(station_.dir.file("sod.txt"))),
+            0)
+      << text(station_.dir.file("tools.log"));
+  const std::string printed = text(station_.dir.file("sod.txt"));
+  EXPECT_NE(printed.find("d.signedData: \n    version: 3"), std::string::npos) << printed;
+
   // The LDSSecurityObject openssl handed out lists exactly the data groups
   // pyscard read, each with SHA-256 of the bytes pyscard read.
   auto lds = signing::readFileBytes(station_.dir.file("lds.der"));

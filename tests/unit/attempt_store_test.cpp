@@ -130,7 +130,7 @@ TEST(AttemptStoreMigration, AVersion3StoreIsUpgradedWithItsJobsAndLedger) {
   auto opened = openStore(path);
   ASSERT_TRUE(opened.ok()) << opened.error().message;
   auto& db = **opened;
-  EXPECT_EQ(*db.queryInt("PRAGMA user_version"), 4);
+  EXPECT_EQ(*db.queryInt("PRAGMA user_version"), kSchemaVersion);
   JobStore jobs(db, clock);
   auto job = jobs.get(1);
   ASSERT_TRUE(job.ok()) << job.error().message;

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace cardd {
 namespace {
@@ -378,6 +379,245 @@ TEST(ConfigStation, ChipProfilesMustExistAndNameJobProfiles) {
                   "test.yaml:4: issuance.profiles.cardd-other: 'cardd-other' is not a job profile; "
                   "list it in jobs.profiles first",
                   "test.yaml:5: issuance.profiles: ids must not be empty"));
+}
+
+// --- device health ---------------------------------------------------------
+
+const std::string kOnePrinter =
+    "issuance:\n  profiles:\n    cardd-eid: ../applets/profiles/eid.yaml\n"
+    "printers:\n";  // lines 1-4; the printer starts on line 5
+
+TEST(ConfigHealth, DefaultsWithoutAHealthSection) {
+  auto r = load(kOnePrinter + "  - { id: P1, uri: \"tcp://127.0.0.1:9100\" }\n");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(described(r));
+  const auto& p = r.config.printers.at(0);
+  EXPECT_EQ(p.cleaning_interval_cards, 700);
+  EXPECT_EQ(p.printhead_rated_passes, 0);
+  EXPECT_EQ(p.duty_cards_per_hour, 0);
+  EXPECT_EQ(p.duty_burst, 3);
+  EXPECT_EQ(p.duty_run.count(), 0);
+  EXPECT_EQ(p.duty_rest.count(), 0);
+  const auto& h = r.config.health;
+  EXPECT_EQ(h.lead_time_days, 21);
+  EXPECT_EQ(h.forecast_window_days, 28);
+  EXPECT_EQ(h.evaluate_interval, std::chrono::seconds(30));
+  EXPECT_EQ(h.clear_after, std::chrono::minutes(5));
+  EXPECT_EQ(h.rules.blank_stock_warning, 200);
+  EXPECT_EQ(h.rules.printer_faulted, std::chrono::minutes(15));
+  EXPECT_TRUE(h.hooks.empty());
+}
+
+TEST(ConfigHealth, FullExampleIsParsed) {
+  auto r = load(kOnePrinter +
+                "  - id: P1\n"
+                "    uri: tcp://127.0.0.1:9100\n"
+                "    cleaning_interval: 1000\n"
+                "    printhead_rated_passes: 600000\n"
+                "    duty: {cards_per_hour: 120, burst: 5, run: 60m, rest: 10m}\n"
+                "health:\n"
+                "  lead_time_days: 14\n"
+                "  forecast_window_days: 35\n"
+                "  evaluate_interval: 10s\n"
+                "  clear_after: 2m\n"
+                "  alerts:\n"
+                "    blank_stock_warning: 300\n"
+                "    blank_stock_critical: 80\n"
+                "    blank_forecast: false\n"
+                "    feeder_low: 5\n"
+                "    ribbon_low: 30\n"
+                "    cleaning_due_margin: 40\n"
+                "    printhead_end_of_life: 0.85\n"
+                "    reader_failure_rate: 0.2\n"
+                "    reader_min_cards: 25\n"
+                "    printer_faulted: 1h\n"
+                "    ledger_imbalance: false\n"
+                "    outbox_backlog: 500\n"
+                "  hooks:\n"
+                "    - command: [/usr/local/bin/page-technician, --station, X]\n"
+                "      min_severity: critical\n"
+                "      timeout: 3s\n"
+                "    - {command: [/usr/bin/logger]}\n");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(described(r));
+  const auto& p = r.config.printers.at(0);
+  EXPECT_EQ(p.cleaning_interval_cards, 1000);
+  EXPECT_EQ(p.printhead_rated_passes, 600'000);
+  EXPECT_EQ(p.duty_cards_per_hour, 120);
+  EXPECT_EQ(p.duty_burst, 5);
+  EXPECT_EQ(p.duty_run, std::chrono::minutes(60));
+  EXPECT_EQ(p.duty_rest, std::chrono::minutes(10));
+  const auto& h = r.config.health;
+  EXPECT_EQ(h.lead_time_days, 14);
+  EXPECT_EQ(h.forecast_window_days, 35);
+  EXPECT_EQ(h.evaluate_interval, std::chrono::seconds(10));
+  EXPECT_EQ(h.clear_after, std::chrono::minutes(2));
+  const auto& a = h.rules;
+  EXPECT_EQ(a.blank_stock_warning, 300);
+  EXPECT_EQ(a.blank_stock_critical, 80);
+  EXPECT_FALSE(a.blank_forecast);
+  EXPECT_EQ(a.feeder_low, 5);
+  EXPECT_EQ(a.ribbon_low, 30);
+  EXPECT_EQ(a.cleaning_due_margin, 40);
+  EXPECT_DOUBLE_EQ(a.printhead_end_of_life, 0.85);
+  EXPECT_DOUBLE_EQ(a.reader_failure_rate, 0.2);
+  EXPECT_EQ(a.reader_min_cards, 25);
+  EXPECT_EQ(a.printer_faulted, std::chrono::minutes(60));
+  EXPECT_FALSE(a.ledger_imbalance);
+  EXPECT_EQ(a.outbox_backlog, 500);
+  ASSERT_EQ(h.hooks.size(), 2u);
+  EXPECT_EQ(h.hooks[0].command,
+            (std::vector<std::string>{"/usr/local/bin/page-technician", "--station", "X"}));
+  EXPECT_EQ(h.hooks[0].min_severity, "critical");
+  EXPECT_EQ(h.hooks[0].timeout, std::chrono::seconds(3));
+  EXPECT_EQ(h.hooks[1].command, std::vector<std::string>{"/usr/bin/logger"});
+  EXPECT_EQ(h.hooks[1].min_severity, "warning");
+  EXPECT_EQ(h.hooks[1].timeout, std::chrono::seconds(10));
+}
+
+TEST(ConfigHealth, PrinterWearAndDutyRulesNameFileLineAndKey) {
+  auto r = load(kOnePrinter +
+                "  - id: P1\n"                                           // 5
+                "    uri: tcp://127.0.0.1:9100\n"                        // 6
+                "    cleaning_interval: -1\n"                            // 7
+                "    printhead_rated_passes: many\n"                     // 8
+                "    duty: {cards_per_hour: 120, burst: 0, run: 60m}\n"  // 9
+                "  - id: P2\n"                                           // 10
+                "    uri: tcp://127.0.0.1:9101\n"                        // 11
+                "    duty:\n"                                            // 12
+                "      rest: 90s\n"                                      // 13
+                "      pace: fast\n"                                     // 14
+                "  - id: P3\n"                                           // 15
+                "    uri: tcp://127.0.0.1:9102\n"                        // 16
+                "    duty: [120]\n");                                    // 17
+  EXPECT_THAT(
+      described(r),
+      ::testing::UnorderedElementsAre(
+          "test.yaml:7: printers[0].cleaning_interval: must be an integer from 0 to 1000000",
+          "test.yaml:8: printers[0].printhead_rated_passes: must be an integer from 0 to "
+          "10000000000",
+          "test.yaml:9: printers[0].duty.burst: must be an integer from 1 to 1000",
+          "test.yaml:9: printers[0].duty: run and rest go together: give both (e.g. run: 60m, "
+          "rest: 10m) or neither",
+          "test.yaml:13: printers[1].duty.rest: must be whole minutes such as \"15m\" or "
+          "\"1h\", from 0 to 1440m",
+          "test.yaml:14: printers[1].duty.pace: unknown key",
+          "test.yaml:17: printers[2].duty: must be a mapping"));
+}
+
+TEST(ConfigHealth, HealthRulesNameFileLineAndKey) {
+  auto r = load(
+      "health:\n"                         // 1
+      "  lead_time_days: 0\n"             // 2
+      "  forecast_window_days: 3\n"       // 3
+      "  evaluate_interval: 10ms\n"       // 4
+      "  alerts:\n"                       // 5
+      "    blank_stock_warning: 40\n"     // 6
+      "    blank_stock_critical: 60\n"    // 7
+      "    printhead_end_of_life: 1.5\n"  // 8
+      "    reader_failure_rate: 10%\n"    // 9
+      "    reader_min_cards: 51\n"        // 10
+      "    printer_faulted: 90s\n"        // 11
+      "    blank_forecast: maybe\n"       // 12
+      "    feeder_empty: 0\n"             // 13
+      "  alarms: {}\n");                  // 14
+  EXPECT_THAT(
+      described(r),
+      ::testing::UnorderedElementsAre(
+          "test.yaml:2: health.lead_time_days: must be an integer from 1 to 365",
+          "test.yaml:3: health.forecast_window_days: must be an integer from 7 to 365",
+          "test.yaml:4: health.evaluate_interval: must be a duration such as \"30s\" or "
+          "\"500ms\", from 1000ms to 3600000ms",
+          "test.yaml:7: health.alerts.blank_stock_critical: must not be above "
+          "blank_stock_warning (40): critical is the lower stock level",
+          "test.yaml:8: health.alerts.printhead_end_of_life: must be a fraction of the rated "
+          "life from 0 to 1, such as 0.9 (0 turns the rule off)",
+          "test.yaml:9: health.alerts.reader_failure_rate: must be a fraction of cards from 0 "
+          "to 1, such as 0.1 (0 turns the rule off)",
+          "test.yaml:10: health.alerts.reader_min_cards: must be an integer from 0 to 50",
+          "test.yaml:11: health.alerts.printer_faulted: must be whole minutes such as \"15m\" "
+          "or \"1h\", from 0 to 1440m",
+          "test.yaml:12: health.alerts.blank_forecast: must be true or false",
+          "test.yaml:13: health.alerts.feeder_empty: unknown key",
+          "test.yaml:14: health.alarms: unknown key"));
+  // 0 turns a rule off, also the stock warning (then critical may be anything).
+  auto off = load(
+      "health:\n  alerts: {blank_stock_warning: 0, blank_stock_critical: 60, "
+      "printhead_end_of_life: 0, reader_failure_rate: 0, printer_faulted: 0}\n");
+  EXPECT_TRUE(off.ok()) << ::testing::PrintToString(described(off));
+  EXPECT_EQ(off.config.health.rules.printer_faulted.count(), 0);
+  EXPECT_DOUBLE_EQ(off.config.health.rules.printhead_end_of_life, 0.0);
+}
+
+TEST(ConfigHealth, HookRules) {
+  auto r = load(
+      "health:\n"                                        // 1
+      "  hooks:\n"                                       // 2
+      "    - command: [page-technician]\n"               // 3
+      "    - command: []\n"                              // 4
+      "    - min_severity: warning\n"                    // 5
+      "    - command: [/bin/true]\n"                     // 6
+      "      min_severity: urgent\n"                     // 7
+      "      timeout: 1h\n"                              // 8
+      "      shell: true\n"                              // 9
+      "    - command: /usr/local/bin/page-technician\n"  // 10
+      "    - ~\n");                                      // 11
+  EXPECT_THAT(
+      described(r),
+      ::testing::UnorderedElementsAre(
+          "test.yaml:3: health.hooks[0].command[0]: must be an absolute path (hooks run "
+          "without a shell or PATH lookup)",
+          "test.yaml:4: health.hooks[1].command: must name a program: "
+          "[\"/usr/local/bin/hook\", \"arg\", ...]",
+          "test.yaml:5: health.hooks[2].command: is required",
+          "test.yaml:7: health.hooks[3].min_severity: must be one of info, warning, critical",
+          "test.yaml:8: health.hooks[3].timeout: must be a duration such as \"30s\" or "
+          "\"500ms\", from 100ms to 600000ms",
+          "test.yaml:9: health.hooks[3].shell: unknown key",
+          "test.yaml:10: health.hooks[4].command: must be a list of strings",
+          "test.yaml:11: health.hooks[5]: must be a mapping with at least command"));
+  EXPECT_THAT(described(load("health:\n  hooks: {command: [/bin/true]}\n")),
+              ::testing::ElementsAre("test.yaml:2: health.hooks: must be a list of hooks"));
+}
+
+// The commented health example in the shipped cardd.yaml, uncommented,
+// loads and shows the built-in defaults.
+TEST(ConfigHealth, ShippedExampleShowsTheDefaults) {
+  std::ifstream in(kConfigDir + "/cardd.yaml");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string text = buf.str();
+  const auto at = text.find("#health:\n");
+  ASSERT_NE(at, std::string::npos);
+  std::istringstream lines(text.substr(at));
+  std::string yaml;
+  for (std::string line; std::getline(lines, line);) {
+    ASSERT_TRUE(line.starts_with("#")) << line;
+    yaml += line.substr(1) + "\n";
+  }
+  auto r = load(yaml);
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(described(r));
+  const HealthConfig defaults;
+  const auto& h = r.config.health;
+  EXPECT_EQ(h.lead_time_days, defaults.lead_time_days);
+  EXPECT_EQ(h.forecast_window_days, defaults.forecast_window_days);
+  EXPECT_EQ(h.evaluate_interval, defaults.evaluate_interval);
+  EXPECT_EQ(h.clear_after, defaults.clear_after);
+  const auto& a = h.rules;
+  const auto& d = defaults.rules;
+  EXPECT_EQ(a.blank_stock_warning, d.blank_stock_warning);
+  EXPECT_EQ(a.blank_stock_critical, d.blank_stock_critical);
+  EXPECT_EQ(a.blank_forecast, d.blank_forecast);
+  EXPECT_EQ(a.feeder_low, d.feeder_low);
+  EXPECT_EQ(a.ribbon_low, d.ribbon_low);
+  EXPECT_EQ(a.cleaning_due_margin, d.cleaning_due_margin);
+  EXPECT_DOUBLE_EQ(a.printhead_end_of_life, d.printhead_end_of_life);
+  EXPECT_DOUBLE_EQ(a.reader_failure_rate, d.reader_failure_rate);
+  EXPECT_EQ(a.reader_min_cards, d.reader_min_cards);
+  EXPECT_EQ(a.printer_faulted, d.printer_faulted);
+  EXPECT_EQ(a.ledger_imbalance, d.ledger_imbalance);
+  EXPECT_EQ(a.outbox_backlog, d.outbox_backlog);
+  ASSERT_EQ(h.hooks.size(), 1u);
+  EXPECT_EQ(h.hooks[0].min_severity, AlertHookConfig{}.min_severity);
+  EXPECT_EQ(h.hooks[0].timeout, AlertHookConfig{}.timeout);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "printer/evolis/evolis_normaliser.hpp"
 
+#include <cstdio>
+
 namespace cardd::drivers::evolis {
 
 namespace {
@@ -111,8 +113,40 @@ std::vector<StateReason> normaliseReasons(const EvolisReadings& r, const Normali
   return out;
 }
 
+std::string rawStatus(const EvolisReadings& r) {
+  if (!r.reachable) return {};
+  std::string out;
+  const auto add = [&out](std::string_view key, const std::string& value) {
+    if (!out.empty()) out += ' ';
+    out.append(key).append("=").append(value);
+  };
+  if (r.cover_mv) add("cover", std::to_string(*r.cover_mv) + "mV");
+  if (r.feeder_mv) add("feeder", std::to_string(*r.feeder_mv) + "mV");
+  if (r.feeder_near_empty_mv) add("near_empty", std::to_string(*r.feeder_near_empty_mv) + "mV");
+  if (r.hopper_full) add("hopper", *r.hopper_full ? "1" : "0");
+  if (r.cleaning_due) add("cleaning", *r.cleaning_due ? "1" : "0");
+  if (r.card_position) {
+    static constexpr std::string_view kPositions[] = {"none", "inside", "contact", "contactless"};
+    add("position", std::string(kPositions[static_cast<std::size_t>(*r.card_position)]));
+  }
+  if (r.status_words) {
+    char words[40];
+    std::snprintf(words, sizeof words, "%08X/%08X/%08X/%08X", r.status_words->config,
+                  r.status_words->information, r.status_words->warning, r.status_words->error);
+    add("sw", words);
+  }
+  if (r.fault) {
+    static constexpr std::string_view kFaults[] = {
+        "MECHANICAL",  "RIBBON_ENDED",    "COVER_OPEN", "FEEDER_EMPTY",
+        "HOPPER_FULL", "REJECT_BOX_FULL", "HEAD_TEMP",  "NEED_CLEANING"};
+    add("fault", std::string(kFaults[static_cast<std::size_t>(*r.fault)]));
+  }
+  return out;
+}
+
 PrinterStatus normalise(const EvolisReadings& r, const NormaliserSettings& s) {
   PrinterStatus status;
+  status.raw = rawStatus(r);
   status.reasons = normaliseReasons(r, s);
   status.counters = normaliseCounters(r);
   const bool busy = r.reachable && r.card_position && *r.card_position != CardPosition::None;

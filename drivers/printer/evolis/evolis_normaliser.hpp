@@ -114,6 +114,12 @@ struct NormaliserSettings {
   std::uint32_t ribbon_low_percent = 10;      // ...or at or below this % of capacity.
 };
 
+// The readings as the printer gave them, as one line (PrinterStatus::raw):
+// "cover=2900mV feeder=2900mV near_empty=2900mV hopper=0 cleaning=0
+// position=none sw=00000000/00000000/00000000/00000000 fault=MECHANICAL";
+// fields not read are left out; "" when unreachable.
+std::string rawStatus(const EvolisReadings& readings);
+
 // Counters as numbers. ribbon_remaining prefers Rrt;count over Rco;l;
 // cards_since_cleaning = cards - cards_at_last_cleaning when both are known
 // and consistent (empty otherwise).
