@@ -51,21 +51,69 @@ std::string fidText(std::uint16_t fid) {
   return toHex(u16(fid));
 }
 
+std::string signerSubject(const signing::Signer& signer) {
+  char buf[256];
+  X509_NAME_oneline(X509_get_subject_name(signer.certificate()), buf, sizeof buf);
+  return buf;
+}
+
+/* Step 1: every file, the LDSSecurityObject and the signed EF.SOD (last). */
+Result<PreparedCard> prepareCard(const Profile& profile, const CardSubject& subject,
+                                 const SigningContext& signing) {
+  const auto start = Clock::now();
+  auto signerIt = signing.signers.find(profile.sod.signer);
+  if (signerIt == signing.signers.end() || signerIt->second == nullptr) {
+    return Error{ErrorCode::NotFound,
+                 "no document signer '" + profile.sod.signer + "' is configured"};
+  }
+  if (signing.trustAnchors == nullptr || signing.trustAnchors->certificates.empty()) {
+    return Error{ErrorCode::NotFound, "no CSCA certificate is configured to verify EF.SOD"};
+  }
+  PreparedCard card;
+  auto files = buildFiles(profile, subject);
+  if (!files) return std::move(files).error();
+  card.files = std::move(files).value();
+  auto object = securityObjectFor(card.files, profile.sod.options.digest);
+  if (!object) return std::move(object).error();
+  card.object = std::move(object).value();
+  auto sod = signing.sodBuilders
+                 ? signing.sodBuilders->build(*signerIt->second, profile.sod.options, card.object)
+                 : signing::buildSod(card.object, *signerIt->second, profile.sod.options);
+  if (!sod) return std::move(sod).error();
+  const FileSpec* sodSpec = profile.findFile("EF.SOD");
+  auto size = fileSizeFor(profile, *sodSpec, sod->size());
+  if (!size) return std::move(size).error();
+  card.files.push_back({sodSpec, std::move(sod).value(), *size});
+  card.signer = signerSubject(*signerIt->second);
+  card.buildTime = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+  return card;
+}
+
 /* One personalisation run: the channel in use, the step being run, and the
    report being filled. */
 class Run {
  public:
-  Run(apdu::ApduChannel& channel, const Profile& profile, const CardSubject& subject,
-      const SigningContext& signing, const PersonaliserOptions& options)
+  /* `card`: the content made by prepareCard(), or null to build it here
+     (timed as the "build" step). */
+  Run(apdu::ApduChannel& channel, const Profile& profile, const CardSubject* subject,
+      const PreparedCard* card, const SigningContext& signing, const PersonaliserOptions& options)
       : counting_(channel),
         channel_(&counting_),
         profile_(profile),
         subject_(subject),
         signing_(signing),
-        options_(options) {}
+        options_(options) {
+    if (card != nullptr) {
+      files_ = card->files;
+      object_ = card->object;
+      report_.signer = card->signer;
+      report_.steps.push_back({"build", card->buildTime});
+    }
+  }
 
   Result<PersonalisationReport> execute() {
-    auto st = timed("build", [&] { return build(); });
+    Status st = Ok{};
+    if (subject_ != nullptr) st = timed("build", [&] { return build(); });
     if (st) st = timed("select", [&] { return select(); });
     if (st && eid()) st = timed("serial", [&] { return readSerial(); });
     if (st && profile_.channel == ChannelType::Scp03) {
@@ -109,34 +157,12 @@ class Run {
   }
 
   Status build() {
-    auto signerIt = signing_.signers.find(profile_.sod.signer);
-    if (signerIt == signing_.signers.end() || signerIt->second == nullptr) {
-      return Error{ErrorCode::NotFound,
-                   "no document signer '" + profile_.sod.signer + "' is configured"};
-    }
-    if (signing_.trustAnchors == nullptr || signing_.trustAnchors->certificates.empty()) {
-      return Error{ErrorCode::NotFound, "no CSCA certificate is configured to verify EF.SOD"};
-    }
-    auto files = buildFiles(profile_, subject_);
-    if (!files) return std::move(files).error();
-    files_ = std::move(files).value();
-    auto object = securityObjectFor(files_, profile_.sod.options.digest);
-    if (!object) return std::move(object).error();
-    object_ = std::move(object).value();
-    auto sod = signing::buildSod(object_, *signerIt->second, profile_.sod.options);
-    if (!sod) return std::move(sod).error();
-    const FileSpec* sodSpec = profile_.findFile("EF.SOD");
-    auto size = fileSizeFor(profile_, *sodSpec, sod->size());
-    if (!size) return std::move(size).error();
-    files_.push_back({sodSpec, std::move(sod).value(), *size});
-    report_.signer = signerSubject(*signerIt->second);
+    auto card = prepareCard(profile_, *subject_, signing_);
+    if (!card) return std::move(card).error();
+    files_ = std::move(card->files);
+    object_ = std::move(card->object);
+    report_.signer = std::move(card->signer);
     return Ok{};
-  }
-
-  static std::string signerSubject(const signing::Signer& signer) {
-    char buf[256];
-    X509_NAME_oneline(X509_get_subject_name(signer.certificate()), buf, sizeof buf);
-    return buf;
   }
 
   Status select() {
@@ -425,7 +451,7 @@ class Run {
   std::optional<SecureChannel> secure_;
   apdu::ApduChannel* channel_;
   const Profile& profile_;
-  const CardSubject& subject_;
+  const CardSubject* subject_;  // null: the content was prepared before
   const SigningContext& signing_;
   const PersonaliserOptions& options_;
   std::vector<BuiltFile> files_;
@@ -437,10 +463,69 @@ class Run {
 
 }  // namespace
 
+struct SodBuilderCache::Entry {
+  signing::PKeyPtr key;   // a reference: the address stays this key's
+  signing::X509Ptr cert;  // likewise
+  signing::SodOptions options;
+  std::mutex mutex;  // one build() at a time
+  std::optional<signing::SodBuilder> builder;
+};
+
+Result<Bytes> SodBuilderCache::build(const signing::Signer& signer,
+                                     const signing::SodOptions& options,
+                                     const lds::LdsSecurityObject& object) {
+  EVP_PKEY* key = signer.privateKey();
+  X509* cert = signer.certificate();
+  auto same = [&](const Entry& e) {
+    return e.key.get() == key && e.cert.get() == cert && e.options.digest == options.digest &&
+           e.options.scheme == options.scheme && e.options.encoder == options.encoder;
+  };
+  std::shared_ptr<Entry> entry;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& e : entries_) {
+      if (same(*e)) entry = e;
+    }
+  }
+  if (!entry) {
+    auto builder = signing::SodBuilder::create(signer, options);
+    if (!builder) return std::move(builder).error();
+    if (!builder->direct()) return builder->build(object);  // needs the Signer: not kept
+    auto made = std::make_shared<Entry>();
+    EVP_PKEY_up_ref(key);
+    made->key.reset(key);
+    X509_up_ref(cert);
+    made->cert.reset(cert);
+    made->options = options;
+    made->builder.emplace(std::move(builder).value());
+    std::lock_guard lock(mutex_);
+    /* A station has one or a few document signers; keep the latest few. */
+    if (entries_.size() >= 8) entries_.erase(entries_.begin());
+    entries_.push_back(made);
+    entry = std::move(made);
+  }
+  std::lock_guard lock(entry->mutex);
+  return entry->builder->build(object);
+}
+
+Result<PreparedCard> Personaliser::prepare(const Profile& profile, const CardSubject& subject,
+                                           const SigningContext& signing) const {
+  auto card = prepareCard(profile, subject, signing);
+  if (!card) return stepError("build", card.error());
+  return card;
+}
+
 Result<PersonalisationReport> Personaliser::run(apdu::ApduChannel& channel, const Profile& profile,
                                                 const CardSubject& subject,
                                                 const SigningContext& signing) {
-  Run run(channel, profile, subject, signing, options_);
+  Run run(channel, profile, &subject, nullptr, signing, options_);
+  return run.execute();
+}
+
+Result<PersonalisationReport> Personaliser::run(apdu::ApduChannel& channel, const Profile& profile,
+                                                const PreparedCard& card,
+                                                const SigningContext& signing) {
+  Run run(channel, profile, nullptr, &card, signing, options_);
   return run.execute();
 }
 

@@ -6,12 +6,13 @@
 #   cmake --preset release -B /tmp/build-rel
 #   cmake --build /tmp/build-rel --target cardd-bench-personalise
 #   bench/personalise/run.sh /tmp/build-rel [--rounds N] [--photo-size BYTES]
+#   (also --sign-seconds S, --sign-slices N: interleaved openssl/SOD pairs)
 # Prints the figures and the ratios and writes
 # bench/results/personalise-<date>.json (or --out FILE). See README.md.
 set -euo pipefail
 
 usage() {
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -24,7 +25,7 @@ extra=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --out) out=$2; shift 2 ;;
-    --rounds | --photo-size | --sign-seconds) extra+=("$1" "$2"); shift 2 ;;
+    --rounds | --photo-size | --sign-seconds | --sign-slices) extra+=("$1" "$2"); shift 2 ;;
     -h | --help) usage ;;
     *) echo "unknown option $1" >&2; usage ;;
   esac
@@ -56,7 +57,9 @@ trap 'rm -rf "$work"' EXIT
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load average before: $load_before ($(nproc) CPUs)"
 
-# openssl's own figure in the same run: ECDSA P-256 sign/s, one process.
+# openssl's own figure in the same run: ECDSA P-256 sign/s, one process
+# (per CPU user second, openssl's default divisor). The bench itself then
+# interleaves 1 s `openssl speed` runs with its SOD loop (--sign-slices).
 openssl speed -seconds 3 ecdsap256 >"$work/speed.txt" 2>/dev/null
 openssl_sign=$(awk '/ecdsa \(nistp256\)/ { print $(NF-1) }' "$work/speed.txt" | tail -n 1)
 if [[ -z $openssl_sign ]]; then

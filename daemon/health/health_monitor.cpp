@@ -198,12 +198,6 @@ void HealthMonitor::onPrinter(const PrinterObservation& observation) {
       });
 }
 
-void HealthMonitor::onCard(const CardObservation& card) {
-  if (stopped_ || !find(card.printer)) return;
-  /* The card's wear was booked with the attempt's end (recordCard). */
-  evaluateSoon();
-}
-
 Status recordCard(StoreTx& tx, const CardObservation& card, const std::string& reader,
                   std::int64_t now_ms) {
   WearDelta delta;
@@ -268,7 +262,11 @@ Result<AlertFacts> HealthMonitor::facts() const {
   facts.now_ms = deps_.clock.nowMs();
   auto summary = deps_.reader_ledger.summary();
   std::vector<FeederBalance> feeders;
-  if (summary) {
+  /* A station whose ledger was never used (nothing ever received) keeps no
+     books: no stock or feeder alerts until the first receipt. */
+  if (summary && summary->total.received == 0) {
+    facts.ledger_known = false;
+  } else if (summary) {
     facts.blanks_on_hand = summary->total.in_stock + summary->total.in_feeders;
     feeders = summary->feeders;
     for (const auto& text : summary->imbalances) {
@@ -294,7 +292,7 @@ Result<AlertFacts> HealthMonitor::facts() const {
   for (const auto& p : printers_) {
     PrinterFacts pf;
     pf.printer = p->config.id;
-    if (summary) {
+    if (facts.ledger_known) {
       std::int64_t cards = 0;
       for (const auto& f : feeders)
         if (f.printer == p->config.id) cards += f.cards;

@@ -15,7 +15,8 @@
 //   card ended       -> wear (cards, panels, busy time), reader insertions and
 //                       rolling chip failure rate, and a fault entry for each
 //                       chip failure: booked by the station worker with the
-//                       attempt's end (recordCard); onCard() re-evaluates
+//                       attempt's end (recordCard); the scheduler then asks
+//                       for an evaluation
 //   governor rests   -> wear (forced pauses, rest time); head cooling time
 //                       -> wear (hot time) when the condition clears
 //   every interval   -> facts (ledger, wear, forecasts, faulted time) ->
@@ -103,8 +104,8 @@ class HealthMonitor final : public HealthControl {
   void stop();
 
   void onPrinter(const PrinterObservation& observation);
-  void onCard(const CardObservation& card);
-  // Runs the alert rules now (tests, and after maintenance).
+  // Runs the alert rules soon (at most once per 200 ms): after a card ended,
+  // after maintenance, in tests.
   void evaluateSoon();
 
   // HealthControl

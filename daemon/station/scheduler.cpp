@@ -271,20 +271,9 @@ void Scheduler::onReport(const AttemptReport& report) {
     if (report.outcome == AttemptOutcome::Issued) ++slot->issued_today;
     if (report.outcome == AttemptOutcome::Spoiled) ++slot->spoiled_today;
   }
-  if (deps_.health) {
-    health::CardObservation c;
-    c.printer = report.printer;
-    c.job_id = report.job_id;
-    c.attempt_id = report.attempt_id;
-    c.outcome = std::string(attemptOutcomeName(report.outcome));
-    c.reason = report.reason;
-    c.detail = report.detail;
-    c.panels = report.panels;
-    c.fed = report.fed;
-    c.chip_presented = report.chip_presented;
-    c.busy_ms = report.busy_ms;
-    deps_.health->onCard(c);
-  }
+  /* The card's wear is already booked (with the attempt's end): re-check the
+     alert rules. */
+  if (deps_.health) deps_.health->evaluateSoon();
   scheduleDispatch();
 }
 

@@ -545,11 +545,6 @@ void StationWorker::finish(const CardOrder& order, const AttemptEnd& end, bool d
   report.attempt_id = id;
   report.outcome = end.outcome;
   report.reason = end.reason;
-  report.panels = card.panels;
-  report.fed = card.fed;
-  report.chip_presented = card.chip_presented;
-  report.busy_ms = card.busy_ms;
-  report.detail = end.detail;
   if (!result) {
     log::error("cannot record the end of a card attempt", {{"printer", deps_.config.id},
                                                            {"job", std::to_string(job_id)},
@@ -678,6 +673,15 @@ void StationWorker::process(CardOrder order, std::shared_ptr<Prepared> prepared)
     return;
   }
   auto& encoder = *deps_.encoder;
+  /* Build and sign the chip's content while pcscd notices the chip (it polls
+     readers every ~400 ms): off the card's critical path. A build error
+     surfaces from run() below with the content built again. */
+  applets::personalisation::Personaliser personaliser;
+  auto content = personaliser.prepare(*profile, *prepared->subject, deps_.keys->signing());
+  const auto personalise = [&](applets::apdu::ApduChannel& channel) {
+    return content ? personaliser.run(channel, *profile, *content, deps_.keys->signing())
+                   : personaliser.run(channel, *profile, *prepared->subject, deps_.keys->signing());
+  };
   auto waited = encoder.waitForCard(deps_.config.card_wait);
   if (!waited) {
     encoder_fault_ = true;
@@ -710,8 +714,7 @@ void StationWorker::process(CardOrder order, std::shared_ptr<Prepared> prepared)
                std::nullopt);
       return;
     }
-    applets::personalisation::Personaliser personaliser;
-    auto report = personaliser.run(**channel, *profile, *prepared->subject, deps_.keys->signing());
+    auto report = personalise(**channel);
     encoder.release();
     if (!report) {
       /* The reader may report a card change that did not happen: pcscd polls
@@ -730,7 +733,7 @@ void StationWorker::process(CardOrder order, std::shared_ptr<Prepared> prepared)
           log::notice("the chip reader lost the card while the printer held it; retrying once",
                       {{"printer", printer}, {"error", report.error().message}});
           if (auto retry = encoder.connect(); retry) {
-            report = personaliser.run(**retry, *profile, *prepared->subject, deps_.keys->signing());
+            report = personalise(**retry);
           }
           encoder.release();
         }

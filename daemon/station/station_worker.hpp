@@ -109,12 +109,6 @@ struct AttemptReport {
   AttemptOutcome outcome = AttemptOutcome::Void;
   std::string reason;
   JobState job_state = JobState::Pending;  // what the job became
-  // Health: what the card did to the devices.
-  int panels = 0;               // panels printed (issued cards)
-  bool fed = false;             // a blank left the feeder
-  bool chip_presented = false;  // the card's chip reached the reader
-  std::int64_t busy_ms = 0;     // feed to the attempt's end
-  std::string detail;           // the failure as the device or library said it (no card data)
 };
 
 struct WorkerDeps {

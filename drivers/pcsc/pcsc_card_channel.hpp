@@ -102,6 +102,7 @@ class PcscCardChannel final : public applets::apdu::ApduChannel {
   bool cardWentAway();
 
   long handle_ = 0;
+  applets::Bytes answer_;  // the receive buffer, reused by every exchange
   bool connected_ = false;
   std::string reader_;
   Protocol protocol_ = Protocol::T1;

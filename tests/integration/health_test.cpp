@@ -38,19 +38,8 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-std::string str(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::int64_t num(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr) return -1;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
-  return -1;
-}
+constexpr auto str = textField;
+constexpr auto num = intField;
 
 // A list answer: either a bare array or {"<key>": [...]}.
 json::array listOf(const json::value& v, std::string_view key) {
@@ -177,6 +166,13 @@ class HealthTest : public ::testing::Test {
           return a && str(*a, "state") == state;
         },
         timeout, 100ms);
+  }
+
+  // GET /v1/faults?<query>: the list (empty when the call fails).
+  json::array faults(const std::string& query) {
+    auto r = station_->get("/v1/faults?" + query);
+    if (!r.ok() || r->status != 200) return {};
+    return listOf(EmulatedStation::json(*r), "faults");
   }
 
   std::vector<json::object> hookDocuments() {
@@ -312,9 +308,7 @@ TEST_F(HealthTest, AJamIsLoggedWithItsRawStatusJobAndDurationAndExportsRoundTrip
   std::optional<json::object> jam;
   ASSERT_TRUE(EmulatedStation::waitUntil(
       [&] {
-        auto r = station_->get("/v1/faults?printer=P1&reason=media-jam");
-        if (!r.ok() || r->status != 200) return false;
-        auto list = listOf(EmulatedStation::json(*r), "faults");
+        auto list = faults("printer=P1&reason=media-jam");
         if (list.empty()) return false;
         jam = list.front().as_object();
         return true;
@@ -333,9 +327,7 @@ TEST_F(HealthTest, AJamIsLoggedWithItsRawStatusJobAndDurationAndExportsRoundTrip
   ASSERT_TRUE(allFinal(ids, 120s));
   ASSERT_TRUE(EmulatedStation::waitUntil(
       [&] {
-        auto r = station_->get("/v1/faults?printer=P1&reason=media-jam");
-        if (!r.ok() || r->status != 200) return false;
-        auto list = listOf(EmulatedStation::json(*r), "faults");
+        auto list = faults("printer=P1&reason=media-jam");
         if (list.empty()) return false;
         for (const auto& f : list) {
           const auto& o = f.as_object();
@@ -382,10 +374,9 @@ TEST_F(HealthTest, ChipFailuresAreEncoderFaultsAndCountAgainstTheReader) {
   auto ids = submit(1);
   ASSERT_TRUE(allFinal(ids, 90s));
 
-  auto faults = station_->get("/v1/faults?printer=P1");
-  ASSERT_TRUE(faults.ok());
+  const auto logged = faults("printer=P1");
   int encoder_faults = 0;
-  for (const auto& f : listOf(EmulatedStation::json(*faults), "faults")) {
+  for (const auto& f : logged) {
     const auto& o = f.as_object();
     if (str(o, "device_kind") == "encoder") {
       ++encoder_faults;
@@ -393,7 +384,7 @@ TEST_F(HealthTest, ChipFailuresAreEncoderFaultsAndCountAgainstTheReader) {
       EXPECT_EQ(str(o, "cleared_at"), str(o, "raised_at")) << "a card failure is an instant";
     }
   }
-  EXPECT_EQ(encoder_faults, 2) << faults->body;
+  EXPECT_EQ(encoder_faults, 2) << json::serialize(logged);
 
   auto health = station_->get("/v1/health/printers/P1");
   ASSERT_TRUE(health.ok());

@@ -45,11 +45,7 @@ using JobId = std::int64_t;
 constexpr int kKills = 22;
 constexpr std::uint32_t kDefaultSeed = 20261129;
 
-std::string str(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
+constexpr auto str = textField;
 bool hasReason(const json::object& job, std::string_view reason) {
   const auto* r = job.if_contains("state_reasons");
   if (r == nullptr || !r->is_array()) return false;

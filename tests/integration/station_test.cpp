@@ -42,18 +42,8 @@ using JobId = std::int64_t;
 
 constexpr const char* kLot = "LOT-2026-A";
 
-std::string str(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::int64_t num(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr) return -1;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  return -1;
-}
+constexpr auto str = textField;
+constexpr auto num = intField;
 
 bool isFinal(const std::string& state) {
   return state == "completed" || state == "aborted" || state == "canceled" ||

@@ -82,6 +82,20 @@ std::string toText(const json::value& v) {
   return json::serialize(v);
 }
 
+std::string textField(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::int64_t intField(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr) return -1;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
+  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
+  return -1;
+}
+
 client::Connection connectTo(const std::string& socket_path, std::chrono::milliseconds timeout) {
   auto conn = client::Connection::connect(socket_path, timeout);
   if (!conn) throw TestFailure("cannot connect to " + socket_path + ": " + conn.error().message);

@@ -51,6 +51,10 @@ boost::json::object minimalJob();
 // minimal-job.json with the given idempotency_key (and, optionally, priority).
 std::string jobWithKey(const std::string& key, int priority = 50);
 std::string toText(const boost::json::value& v);
+// A member of a JSON object: its string ("" when absent or not a string),
+// its integer (-1 when absent or not a number; doubles are truncated).
+std::string textField(const boost::json::object& o, std::string_view key);
+std::int64_t intField(const boost::json::object& o, std::string_view key);
 
 // Connects or throws TestFailure. `timeout` is also the per-request timeout.
 client::Connection connectTo(const std::string& socket_path,

@@ -292,3 +292,127 @@ TEST(Personaliser, JmrtdReadBackDifferenceIsNamedAndNotLocked) {
 
 }  // namespace
 }  // namespace cardd::applets::personalisation
+
+namespace cardd::applets::personalisation {
+namespace {
+
+/* The SigningContext keeps one SodBuilder per key: SODs from it verify and
+   carry their own hashes, a second signer gets its own builder (its own
+   certificate in the SOD), and a signer whose builder needs the Signer
+   object (RSA) is served without being kept. */
+TEST(SodBuilderCache, OneBuilderPerKeyEachSodItsOwn) {
+  testing::TempDir dir;
+  auto pki = testing::TestPki::create(dir);
+  auto other = testing::TestPki::create(dir, false, "other-");
+  auto rsa = testing::TestPki::create(dir, true, "rsa-");
+  auto signer = signing::PemFileSigner::load(pki.dsKeyPath, pki.dsCertPath);
+  auto otherSigner = signing::PemFileSigner::load(other.dsKeyPath, other.dsCertPath);
+  auto rsaSigner = signing::PemFileSigner::load(rsa.dsKeyPath, rsa.dsCertPath);
+  ASSERT_TRUE(signer.ok());
+  ASSERT_TRUE(otherSigner.ok());
+  ASSERT_TRUE(rsaSigner.ok());
+  auto anchors = signing::TrustAnchors::load(pki.cscaPath);
+  auto otherAnchors = signing::TrustAnchors::load(other.cscaPath);
+  auto rsaAnchors = signing::TrustAnchors::load(rsa.cscaPath);
+  ASSERT_TRUE(anchors.ok());
+  ASSERT_TRUE(otherAnchors.ok());
+  ASSERT_TRUE(rsaAnchors.ok());
+
+  SodBuilderCache cache;
+  for (std::uint8_t card = 1; card <= 3; ++card) {
+    lds::LdsSecurityObject object;
+    object.hashes = {{1, Bytes(32, card)}, {2, Bytes(32, static_cast<std::uint8_t>(~card))}};
+    auto sod = cache.build(*signer, {}, object);
+    ASSERT_TRUE(sod.ok()) << sod.error().message;
+    auto verified = signing::verifySod(*sod, *anchors);
+    ASSERT_TRUE(verified.ok()) << verified.error().message;
+    EXPECT_EQ(verified->object, object);
+
+    auto otherSod = cache.build(*otherSigner, {}, object);
+    ASSERT_TRUE(otherSod.ok()) << otherSod.error().message;
+    EXPECT_TRUE(signing::verifySod(*otherSod, *otherAnchors).ok());
+    EXPECT_FALSE(signing::verifySod(*otherSod, *anchors).ok());  // not this CSCA's signer
+
+    signing::SodOptions pss;
+    pss.scheme = signing::SignatureScheme::RsaPss;
+    auto rsaSod = cache.build(*rsaSigner, pss, object);
+    ASSERT_TRUE(rsaSod.ok()) << rsaSod.error().message;
+    EXPECT_TRUE(signing::verifySod(*rsaSod, *rsaAnchors).ok());
+  }
+  // A scheme the key does not suit is still refused with the reason.
+  auto mismatch = cache.build(*rsaSigner, {}, {});
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_NE(mismatch.error().message.find("not an EC key"), std::string::npos);
+}
+
+/* Two cards in a row with one SigningContext (kept builder, remembered
+   chain): both personalised, locked, each with its own EF.SOD. */
+TEST(Personaliser, TwoCardsInARowShareTheStationsSigningState) {
+  Station station("eid.yaml");
+  std::vector<Bytes> sods;
+  std::vector<std::vector<lds::DataGroupHash>> hashes;
+  for (int card = 0; card < 2; ++card) {
+    auto chip = blankEidCard();
+    AppletChannel channel(*chip);
+    auto report = Personaliser{}.run(
+        channel, station.profile,
+        testing::sampleSubject(static_cast<std::size_t>(3000 + 1000 * card)), station.context);
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_TRUE(report->locked);
+    EXPECT_EQ(chip->lifecycle(), eid::EidLifecycle::Locked);
+    chip->powerOn();
+    auto accessKey = scp03::diversifyKdf3(kMaster, static_cast<scp03::KeyType>(0x81), eidKdd());
+    ASSERT_TRUE(accessKey.ok());
+    EXPECT_EQ(send(channel, {0x00, 0xA4, 0x04, 0x0C, eid::kEidAid, 0}).sw, 0x9000);
+    EXPECT_EQ(send(channel, {0x00, 0x20, 0x00, 0x81, *accessKey, 0}).sw, 0x9000);
+    auto sod = readInTheClear(channel, 0x011D, report->files.back().contentSize);
+    auto verified = signing::verifySod(sod, *station.anchors);
+    ASSERT_TRUE(verified.ok()) << verified.error().message;
+    sods.push_back(sod);
+    hashes.push_back(verified->object.hashes);
+  }
+  EXPECT_NE(sods[0], sods[1]);
+  EXPECT_NE(hashes[0], hashes[1]);  // the photos differ, so DG2's hash does
+}
+
+/* The content prepared before the card is there (as a station could while
+   the card is fed), then written: the same files, the card locked, and the
+   report's build step is the time prepare() took. A subject that cannot be
+   built fails in prepare(), before any card. */
+TEST(Personaliser, PreparedContentIsWhatRunWrites) {
+  Station station("eid.yaml");
+  const CardSubject subject = testing::sampleSubject();
+  Personaliser personaliser;
+  auto prepared = personaliser.prepare(station.profile, subject, station.context);
+  ASSERT_TRUE(prepared.ok()) << prepared.error().message;
+  ASSERT_FALSE(prepared->files.empty());
+  EXPECT_EQ(prepared->files.back().spec->name, "EF.SOD");
+  auto expected = buildFiles(station.profile, subject);
+  ASSERT_TRUE(expected.ok());
+  ASSERT_EQ(prepared->files.size(), expected->size() + 1);
+  for (std::size_t i = 0; i < expected->size(); ++i) {
+    EXPECT_EQ(prepared->files[i].content, (*expected)[i].content) << (*expected)[i].spec->name;
+  }
+
+  auto card = blankEidCard();
+  AppletChannel channel(*card);
+  auto report = personaliser.run(channel, station.profile, *prepared, station.context);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_TRUE(report->locked);
+  EXPECT_EQ(card->lifecycle(), eid::EidLifecycle::Locked);
+  ASSERT_EQ(report->files.size(), prepared->files.size());
+  EXPECT_EQ(report->files.back().contentSize, prepared->files.back().content.size());
+  ASSERT_FALSE(report->steps.empty());
+  EXPECT_EQ(report->steps.front().step, "build");
+  EXPECT_EQ(report->steps.front().duration, prepared->buildTime);
+  EXPECT_NE(report->signer.find("Test Document Signer"), std::string::npos);
+
+  CardSubject noPhoto = subject;
+  noPhoto.photo_jpeg.clear();
+  auto refused = personaliser.prepare(station.profile, noPhoto, station.context);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message, "build: DG2: the job has no face photo");
+}
+
+}  // namespace
+}  // namespace cardd::applets::personalisation

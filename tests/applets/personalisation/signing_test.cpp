@@ -1,7 +1,7 @@
 // cardd_signing in-process: PEM key permission checks, the SCP03 master key
-// file, and EF.SOD built with the OpenSSL CMS API, then taken apart again
-// with OpenSSL (eContentType, digest algorithm, signer certificate, signed
-// attributes, signature) and by verifySod().
+// file, and EF.SOD built by SodBuilder (direct DER encoder and CMS API),
+// then taken apart again with OpenSSL (eContentType, digest algorithm,
+// signer certificate, signed attributes, signature) and by verifySod().
 #include <gtest/gtest.h>
 #include <openssl/cms.h>
 #include <openssl/objects.h>
@@ -26,6 +26,22 @@ lds::LdsSecurityObject sampleObject() {
   lds::LdsSecurityObject o;
   o.hashes = {{1, Bytes(32, 0xA1)}, {2, Bytes(32, 0xB2)}, {11, Bytes(32, 0xC3)}};
   return o;
+}
+
+/* The DER inside `77 L`. */
+Bytes derOfSod(const Bytes& sod) {
+  auto header = tlv::decodeHeader(sod);
+  EXPECT_TRUE(header.ok());
+  return Bytes(sod.begin() + static_cast<std::ptrdiff_t>(header->headerSize), sod.end());
+}
+
+Bytes encode(CMS_ContentInfo* cms) {
+  const int size = i2d_CMS_ContentInfo(cms, nullptr);
+  EXPECT_GT(size, 0);
+  Bytes out(static_cast<std::size_t>(std::max(size, 0)));
+  unsigned char* p = out.data();
+  i2d_CMS_ContentInfo(cms, &p);
+  return out;
 }
 
 /* The CMS ContentInfo inside `77 L`. */
@@ -211,6 +227,194 @@ TEST(Sod, OneBuilderSignsManySodsEachWithItsOwnHashes) {
   }
   EXPECT_NE(sods[0], sods[1]);
   EXPECT_NE(sods[1], sods[2]);
+}
+
+/* The direct DER encoder against OpenSSL's CMS API: for the same security
+   object, with the CMS API's SOD given the direct SOD's signingTime and
+   signature value, OpenSSL encodes exactly the direct SOD's DER. So every
+   other byte (version, algorithms, eContent, certificate, sid, the signed
+   attributes and their DER order) is what the CMS API writes. */
+TEST(Sod, DirectEncoderWritesWhatTheCmsApiWrites) {
+  TempDir dir;
+  auto pki = TestPki::create(dir);
+  auto signer = PemFileSigner::load(pki.dsKeyPath, pki.dsCertPath);
+  ASSERT_TRUE(signer.ok());
+  auto anchors = TrustAnchors::load(pki.cscaPath);
+  ASSERT_TRUE(anchors.ok());
+  for (const auto digest :
+       {lds::HashAlgorithm::Sha256, lds::HashAlgorithm::Sha384, lds::HashAlgorithm::Sha512}) {
+    SCOPED_TRACE(std::string(lds::hashAlgorithmName(digest)));
+    SodOptions options;
+    options.digest = digest;
+    auto object = sampleObject();
+    object.algorithm = digest;
+    for (auto& h : object.hashes) h.hash.resize(lds::hashSize(digest), 0x5A);
+    auto direct = SodBuilder::create(*signer, options);
+    options.encoder = SodEncoder::CmsApi;
+    auto viaCms = SodBuilder::create(*signer, options);
+    ASSERT_TRUE(direct.ok()) << direct.error().message;
+    ASSERT_TRUE(viaCms.ok()) << viaCms.error().message;
+    EXPECT_TRUE(direct->direct());
+    EXPECT_FALSE(viaCms->direct());
+    auto fast = direct->build(object);
+    auto reference = viaCms->build(object);
+    ASSERT_TRUE(fast.ok()) << fast.error().message;
+    ASSERT_TRUE(reference.ok()) << reference.error().message;
+
+    // Both verify (verifySod, and CMS_verify with the CSCA).
+    for (const Bytes* sod : {&*fast, &*reference}) {
+      auto verified = verifySod(*sod, *anchors);
+      ASSERT_TRUE(verified.ok()) << verified.error().message;
+      EXPECT_EQ(verified->object, object);
+      auto cms = parseSod(*sod);
+      ASSERT_TRUE(cms);
+      StorePtr store(X509_STORE_new());
+      X509_STORE_add_cert(store.get(), pki.csca.get());
+      X509_STORE_set_purpose(store.get(), X509_PURPOSE_ANY);
+      EXPECT_EQ(CMS_verify(cms.get(), nullptr, store.get(), nullptr, nullptr, CMS_BINARY), 1);
+    }
+
+    // The direct DER is canonical: OpenSSL re-encodes it byte for byte
+    // (it sorts SET OF when encoding, so the attribute order is DER's).
+    auto fastCms = parseSod(*fast);
+    ASSERT_TRUE(fastCms);
+    EXPECT_EQ(encode(fastCms.get()), derOfSod(*fast));
+    CMS_SignerInfo* fastSi = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(fastCms.get()), 0);
+    ASSERT_EQ(CMS_signed_get_attr_count(fastSi), 3);
+    EXPECT_EQ(OBJ_obj2nid(X509_ATTRIBUTE_get0_object(CMS_signed_get_attr(fastSi, 0))),
+              NID_pkcs9_contentType);
+    EXPECT_EQ(OBJ_obj2nid(X509_ATTRIBUTE_get0_object(CMS_signed_get_attr(fastSi, 1))),
+              NID_pkcs9_signingTime);
+    EXPECT_EQ(OBJ_obj2nid(X509_ATTRIBUTE_get0_object(CMS_signed_get_attr(fastSi, 2))),
+              NID_pkcs9_messageDigest);
+
+    // The CMS API's SOD with the direct one's signingTime and signature.
+    auto refCms = parseSod(*reference);
+    ASSERT_TRUE(refCms);
+    CMS_SignerInfo* refSi = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(refCms.get()), 0);
+    const int refTime = CMS_signed_get_attr_by_NID(refSi, NID_pkcs9_signingTime, -1);
+    ASSERT_GE(refTime, 0);
+    X509_ATTRIBUTE_free(CMS_signed_delete_attr(refSi, refTime));
+    const int fastTime = CMS_signed_get_attr_by_NID(fastSi, NID_pkcs9_signingTime, -1);
+    ASSERT_GE(fastTime, 0);
+    ASSERT_EQ(CMS_signed_add1_attr(refSi, CMS_signed_get_attr(fastSi, fastTime)), 1);
+    const ASN1_OCTET_STRING* fastSig = CMS_SignerInfo_get0_signature(fastSi);
+    ASSERT_EQ(ASN1_STRING_set(CMS_SignerInfo_get0_signature(refSi), ASN1_STRING_get0_data(fastSig),
+                              ASN1_STRING_length(fastSig)),
+              1);
+    EXPECT_EQ(toHex(encode(refCms.get())), toHex(derOfSod(*fast)));
+    EXPECT_EQ((*fast)[0], 0x77);
+  }
+}
+
+/* Any change to a signed or certified byte of a direct SOD is caught: the
+   security object, a signed attribute, the signature, the DS certificate. */
+TEST(Sod, DirectSodWithATamperedByteFailsVerification) {
+  TempDir dir;
+  auto pki = TestPki::create(dir);
+  auto signer = PemFileSigner::load(pki.dsKeyPath, pki.dsCertPath);
+  ASSERT_TRUE(signer.ok());
+  auto anchors = TrustAnchors::load(pki.cscaPath);
+  ASSERT_TRUE(anchors.ok());
+  auto builder = SodBuilder::create(*signer, {});
+  ASSERT_TRUE(builder.ok());
+  ASSERT_TRUE(builder->direct());
+  auto sod = builder->build(sampleObject());
+  ASSERT_TRUE(sod.ok()) << sod.error().message;
+  ASSERT_TRUE(verifySod(*sod, *anchors).ok());  // also remembers the DS chain
+
+  auto find = [&](const Bytes& needle) {
+    auto at = std::search(sod->begin(), sod->end(), needle.begin(), needle.end());
+    EXPECT_NE(at, sod->end());
+    return static_cast<std::size_t>(at - sod->begin());
+  };
+  auto lds = lds::encodeSecurityObject(sampleObject());
+  ASSERT_TRUE(lds.ok());
+  int dsSize = i2d_X509(pki.ds.get(), nullptr);
+  Bytes dsDer(static_cast<std::size_t>(dsSize));
+  unsigned char* p = dsDer.data();
+  i2d_X509(pki.ds.get(), &p);
+  const std::size_t dsAt = find(dsDer);
+  const Bytes signingTimeOid = hex("06092A864886F70D010905");
+  const struct {
+    const char* what;
+    std::size_t at;
+  } cases[] = {
+      {"a data-group hash in the eContent", find(*lds) + lds->size() - 1},
+      {"the signingTime attribute", find(signingTimeOid) + signingTimeOid.size() + 4},
+      {"the contentType attribute", find(hex("06092A864886F70D010903")) + 13},
+      {"the signature value", sod->size() - 1},
+      {"the DS certificate's public key", dsAt + static_cast<std::size_t>(dsSize) - 100},
+      {"the DS certificate's issuer signature", dsAt + static_cast<std::size_t>(dsSize) - 1},
+  };
+  // With the DS chain remembered (the SOD parsed without its certificate
+  // when that is byte-identical) and with anchors that remember nothing.
+  TrustAnchors plain;
+  plain.certificates.push_back(X509Ptr(X509_dup(pki.csca.get())));
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    Bytes tampered = *sod;
+    ASSERT_LT(c.at, tampered.size());
+    tampered[c.at] ^= 0x01;
+    EXPECT_FALSE(verifySod(tampered, *anchors).ok());
+    EXPECT_FALSE(verifySod(tampered, plain).ok());
+  }
+  EXPECT_TRUE(verifySod(*sod, *anchors).ok());
+  EXPECT_TRUE(verifySod(*sod, plain).ok());
+}
+
+/* The chains remembered by TrustAnchors hold for that DS certificate only:
+   a SOD from another CSCA's signer still fails after a good one, and
+   anchors without the memory (chains == nullptr) check the same. */
+TEST(Sod, RememberedChainCoversOnlyThatCertificate) {
+  TempDir dir;
+  auto pki = TestPki::create(dir);
+  auto foreign = TestPki::create(dir, false, "foreign-");
+  auto signer = PemFileSigner::load(pki.dsKeyPath, pki.dsCertPath);
+  auto foreignSigner = PemFileSigner::load(foreign.dsKeyPath, foreign.dsCertPath);
+  ASSERT_TRUE(signer.ok());
+  ASSERT_TRUE(foreignSigner.ok());
+  auto anchors = TrustAnchors::load(pki.cscaPath);
+  ASSERT_TRUE(anchors.ok());
+  ASSERT_NE(anchors->chains, nullptr);
+  auto good = buildSod(sampleObject(), *signer, {});
+  auto bad = buildSod(sampleObject(), *foreignSigner, {});
+  ASSERT_TRUE(good.ok());
+  ASSERT_TRUE(bad.ok());
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(verifySod(*good, *anchors).ok());
+    auto refused = verifySod(*bad, *anchors);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::IntegrityCheckFailed);
+    EXPECT_NE(refused.error().message.find("chain"), std::string::npos) << refused.error().message;
+  }
+  TrustAnchors plain;
+  plain.certificates.push_back(X509Ptr(X509_dup(pki.csca.get())));
+  EXPECT_TRUE(verifySod(*good, plain).ok());
+  EXPECT_FALSE(verifySod(*bad, plain).ok());
+
+  // The remembered certificate with a signature by another key (a signer
+  // whose key is not the certificate's): the signature check still fails.
+  class MismatchedSigner final : public Signer {
+   public:
+    MismatchedSigner(EVP_PKEY* key, X509* cert) : key_(key), cert_(cert) {}
+    EVP_PKEY* privateKey() const override { return key_; }
+    X509* certificate() const override { return cert_; }
+    std::string describe() const override { return "test:mismatched"; }
+
+   private:
+    EVP_PKEY* key_;
+    X509* cert_;
+  };
+  MismatchedSigner forger(foreign.dsKey.get(), pki.ds.get());
+  auto forged = buildSod(sampleObject(), forger, {});
+  ASSERT_TRUE(forged.ok()) << forged.error().message;
+  auto refused = verifySod(*forged, *anchors);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::IntegrityCheckFailed);
+  EXPECT_NE(refused.error().message.find("signature"), std::string::npos)
+      << refused.error().message;
+  EXPECT_FALSE(verifySod(*forged, plain).ok());
 }
 
 TEST(Sod, RsaPssSignature) {
