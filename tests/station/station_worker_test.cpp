@@ -27,6 +27,7 @@
 #include "fakes/scripted_printer.hpp"
 #include "jobs/job_request.hpp"
 #include "station/recovery_policy.hpp"
+#include "store/health_store.hpp"
 #include "store/schema.hpp"
 #include "test_support.hpp"
 
@@ -212,8 +213,12 @@ class StationWorkerTest : public ::testing::Test {
     pc.reader = encoder_->name();
     pc.status_interval = 20ms;
     pc.card_wait = 200ms;
+    pc.duty_cards_per_hour = duty_cards_per_hour_;
+    pc.duty_burst = 1;
     return pc;
   }
+
+  int duty_cards_per_hour_ = 0;  // the duty governor is off unless a test sets it
 
   void startWorker(std::vector<CardAttempt> open_attempts = {}, int max_attempts = 3) {
     WorkerDeps deps;
@@ -502,6 +507,51 @@ TEST_F(StationWorkerTest, EachStepIsJournaledBeforeTheDeviceActsAndTheCardIsIssu
     return s.state == WorkerState::Idle && !s.current_job;
   });
   EXPECT_TRUE(idle.has_value()) << "the printer is ready for the next card";
+}
+
+TEST_F(StationWorkerTest, TheDutyGovernorRestsThePrinterBetweenCardsAndBooksTheWear) {
+  duty_cards_per_hour_ = 2400;  // one card every 1.5 s, no burst
+  const CardOrder first = assign(submit());
+  const CardOrder second = assign(submit());
+  const auto mark = snapshotMark();
+  startWorker();
+  ASSERT_TRUE(offerWhenReady(first));
+  auto report = nextReport();
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->outcome, AttemptOutcome::Issued) << report->reason;
+
+  /* After the card the printer rests instead of taking the next one. */
+  auto resting = waitSnapshot(mark, stateIs(WorkerState::Resting));
+  ASSERT_TRUE(resting.has_value()) << "the governed printer did not rest";
+  EXPECT_GT(resting->rest_until_ms, 0);
+  EXPECT_NE(resting->message.find("resting"), std::string::npos) << resting->message;
+  EXPECT_FALSE(resting->accepts_next) << "a governed printer prepares no card ahead";
+
+  /* The rest ends by itself and is counted; then the next card is taken. */
+  auto rested = waitSnapshot(mark, [](const WorkerSnapshot& s) {
+    return s.state == WorkerState::Idle && s.forced_pauses == 1;
+  });
+  ASSERT_TRUE(rested.has_value());
+  EXPECT_GT(rested->rest_ms, 0);
+  ASSERT_TRUE(offerWhenReady(second));
+  report = nextReport();
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->outcome, AttemptOutcome::Issued) << report->reason;
+
+  /* Each card's wear was booked with its attempt's end. */
+  HealthStore health(*reader_, clock_);
+  auto wear = health.allPrinterWear();
+  ASSERT_TRUE(wear.ok()) << wear.error().message;
+  ASSERT_EQ(wear->size(), 1U);
+  EXPECT_EQ((*wear)[0].cards, 2);
+  EXPECT_EQ((*wear)[0].cards_since_cleaning, 2);
+  EXPECT_EQ((*wear)[0].panels, 2 * static_cast<std::int64_t>(printer_->lastFrontPanels() +
+                                                             printer_->lastBackPanels()));
+  auto readers = health.allReaderWear();
+  ASSERT_TRUE(readers.ok());
+  ASSERT_EQ(readers->size(), 1U);
+  EXPECT_EQ((*readers)[0].insertions, 2);
+  EXPECT_EQ((*readers)[0].recent, "00");
 }
 
 /* ---- card-level failures ---------------------------------------------------------- */

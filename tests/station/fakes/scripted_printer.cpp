@@ -149,6 +149,11 @@ std::size_t FakePrinterDriver::lastFrontPanels() const {
   return last_front_panels_;
 }
 
+std::size_t FakePrinterDriver::lastBackPanels() const {
+  std::lock_guard lock(mutex_);
+  return last_back_panels_;
+}
+
 /* ---- the driver ----------------------------------------------------------------- */
 
 /* Logs the call and runs the hook outside the lock (the hook may block on
@@ -272,6 +277,7 @@ Status FakePrinterDriver::printAndEject(const drivers::PreparedCard& card) {
   {
     std::lock_guard lock(mutex_);
     last_front_panels_ = card.front.panels.size();
+    last_back_panels_ = card.back.panels.size();
   }
   return move(PrinterCall::PrintAndEject);
 }

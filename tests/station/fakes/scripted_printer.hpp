@@ -125,6 +125,7 @@ class FakePrinterDriver final : public drivers::PrinterDriver {
   // how many front panels the last card handed to printAndEject had.
   std::size_t printed() const;
   std::size_t lastFrontPanels() const;
+  std::size_t lastBackPanels() const;
 
   // ---- drivers::PrinterDriver ------------------------------------------
   Result<drivers::PrinterIdentity> identify() override;
@@ -156,6 +157,7 @@ class FakePrinterDriver final : public drivers::PrinterDriver {
   std::vector<PrinterCall> log_;
   std::size_t printed_ = 0;
   std::size_t last_front_panels_ = 0;
+  std::size_t last_back_panels_ = 0;
   Hook hook_;
   PositionListener listener_;
 };
