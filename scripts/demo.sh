@@ -245,6 +245,11 @@ echo
 echo "  the blank-card ledger (cardctl stock):"
 cardctl stock | sed 's/^/    /'
 echo
+echo "  device health: the fault log (cardctl faults), wear (cardctl health P2), alerts:"
+cardctl faults | sed 's/^/    /'
+cardctl health P2 | sed 's/^/    /'
+cardctl alerts --all | sed 's/^/    /'
+echo
 pngs=$(find "$work"/cards -name '*-front.png' | wc -l)
 cat <<DONE
   printed cards:  $pngs card faces (front and back PNGs) in $work/cards/P1..P$printers
@@ -254,6 +259,7 @@ cat <<DONE
   look next:      keep a station up by hand and ask it yourself:
                     source scripts/station-up.sh; station_up DIR 3 0.1; station_cardd_start DIR
                     cardctl --socket DIR/api.sock printers | jobs | job ID | stock ledger | events --follow
+                    cardctl --socket DIR/api.sock faults | health P1 | supply | alerts | maintenance P1 cleaning
                   docs/operations.md (running a station), docs/emulator.md (the emulated printer),
                   docs/cardctl.md, docs/architecture.md, bench/README.md (cards/hour)
 

@@ -164,12 +164,117 @@ std::string actionNames() {
   return "cleaning, printhead-replaced, reader-replaced or ribbon-loaded";
 }
 
+// Query parameters: each reads `text` into `out`, or says what is wrong.
+std::optional<Problem> readPrinterId(const std::string& text, std::string& out) {
+  if (!isPrinterId(text)) {
+    return badRequest("printer must be a printer id (1 to 32 letters, digits, '.', '_' or '-')");
+  }
+  out = text;
+  return std::nullopt;
+}
+
+std::optional<Problem> readCount(std::string_view name, std::string_view text, int max, int& out) {
+  auto n = parseBounded(text, 1, max);
+  if (!n) {
+    return badRequest(std::string(name) + " must be a whole number from 1 to " +
+                      std::to_string(max));
+  }
+  out = static_cast<int>(*n);
+  return std::nullopt;
+}
+
+std::optional<Problem> readBool(std::string_view name, std::string_view text, bool& out) {
+  auto b = parseBool(text);
+  if (!b) return badRequest(std::string(name) + " must be true or false");
+  out = *b;
+  return std::nullopt;
+}
+
+// The records as a JSON array, each through `toJson`.
+template <class Record, class ToJson>
+json::array jsonArray(const std::vector<Record>& records, ToJson toJson) {
+  json::array arr;
+  for (const auto& r : records) arr.push_back(toJson(r));
+  return arr;
+}
+
 // Who did it, for an audit entry.
 void auditWho(const Peer& peer, const std::string& roles, std::string_view action, AuditEntry& e) {
   e.uid = peer.actor.uid;
   e.user = peer.actor.user;
   e.roles = roles;
   e.action = std::string(action);
+}
+
+// ---- Audited changes ----
+//
+// Per record type: the field naming the record in log lines, what changed
+// (for the log line once it is made), the audit entry's detail and the
+// answer's body.
+log::Field logSubject(const health::MaintenanceRecord& r) {
+  return {"printer", r.printer};
+}
+log::Field logSubject(const health::AlertRecord& a) {
+  return {"alert", std::to_string(a.id)};
+}
+log::Field logChange(const health::MaintenanceRecord& r) {
+  return {"action", std::string(health::maintenanceActionName(r.action))};
+}
+log::Field logChange(const health::AlertRecord& a) {
+  return {"rule", a.rule};
+}
+json::object auditDetail(const health::MaintenanceRecord& r) {
+  return {{"id", r.id}, {"action", health::maintenanceActionName(r.action)}, {"note", r.note}};
+}
+json::object auditDetail(const health::AlertRecord& a) {
+  return {{"rule", a.rule},
+          {"subject", a.subject},
+          {"severity", health::alertSeverityName(a.severity)}};
+}
+json::value recordJson(const health::MaintenanceRecord& r) {
+  return health::maintenanceToJson(r);
+}
+json::value recordJson(const health::AlertRecord& a) {
+  return health::alertToJson(a);
+}
+
+// How one kind of change is logged and answered.
+struct ChangeReport {
+  std::string_view done;         // logged once the monitor has made it
+  std::string_view not_audited;  // logged when its audit entry could not be written
+  unsigned status;               // the answer's status, with the record as JSON
+};
+
+// The monitor's `done` for a change: once the monitor has made (and
+// committed) it, the audit entry follows in its own transaction, and the
+// client hears back after both. A refusal by the monitor is answered as is.
+template <class Record>
+std::function<void(Result<Record>)> auditThenAnswer(
+    ApiContext* ctx, const Peer& peer, const std::string& roles, const std::string& audit_action,
+    const std::string& target, const std::string& instance, ChangeReport report, Respond respond) {
+  return [ctx, peer, roles, audit_action, target, instance, report,
+          respond = std::move(respond)](Result<Record> r) mutable {
+    if (!r) return respond(problemResponse(problemFromError(r.error()), instance));
+    log::info(report.done, {logSubject(*r), logChange(*r)});
+    ctx->committer.submit<Ok>(
+        [peer, roles, audit_action, target, detail = auditDetail(*r)](StoreTx& tx) -> Result<Ok> {
+          AuditEntry e;
+          auditWho(peer, roles, audit_action, e);
+          e.target = target;
+          e.detail = json::serialize(detail);
+          if (auto a = tx.audit.append(std::move(e)); !a) return std::move(a).error();
+          return Ok{};
+        },
+        ctx->ioc.get_executor(),
+        [record = *r, report, instance, respond = std::move(respond)](Result<Ok> a) {
+          if (!a) {
+            log::error(report.not_audited,
+                       {logSubject(record), {"error", std::string(errorSlug(a.error().code))}});
+            return respond(problemResponse(problemFromError(a.error()), instance));
+          }
+          respond(jsonResponse(report.status, recordJson(record)));
+        });
+  };
 }
 
 }  // namespace
@@ -190,11 +295,9 @@ void Handlers::health(const Peer& peer, RouteId route, const std::string& printe
       bool csv = false;
       for (const auto& [k, v] : query) {
         if (k == "printer") {
-          if (!isPrinterId(v))
-            return fail(
-                badRequest("printer must be a printer id (1 to 32 letters, digits, '.', "
-                           "'_' or '-')"));
-          q.device = v;
+          std::string device;
+          if (auto p = readPrinterId(v, device)) return fail(*p);
+          q.device = device;
         } else if (k == "since") {
           auto since = parseSince(v, ctx_.clock.nowMs());
           if (!since) {
@@ -211,16 +314,9 @@ void Handlers::health(const Peer& peer, RouteId route, const std::string& printe
           }
           q.reason = v;
         } else if (k == "active") {
-          auto b = parseBool(v);
-          if (!b) return fail(badRequest("active must be true or false"));
-          q.active_only = *b;
+          if (auto p = readBool(k, v, q.active_only)) return fail(*p);
         } else if (k == "limit") {
-          auto n = parseBounded(v, 1, kMaxFaults);
-          if (!n) {
-            return fail(
-                badRequest("limit must be a whole number from 1 to " + std::to_string(kMaxFaults)));
-          }
-          q.limit = static_cast<int>(*n);
+          if (auto p = readCount(k, v, kMaxFaults, q.limit)) return fail(*p);
         } else if (k == "format") {
           if (v != "json" && v != "csv") return fail(badRequest("format must be json or csv"));
           csv = v == "csv";
@@ -238,9 +334,8 @@ void Handlers::health(const Peer& peer, RouteId route, const std::string& printe
                                "attachment; filename=\"cardd-faults-" + date + ".csv\"");
         return respond(std::move(r));
       }
-      json::array arr;
-      for (const auto& f : *faults) arr.push_back(health::faultToJson(f));
-      return respond(jsonResponse(200, json::object{{"faults", std::move(arr)}}));
+      return respond(
+          jsonResponse(200, json::object{{"faults", jsonArray(*faults, health::faultToJson)}}));
     }
 
     case RouteId::FaultSummary: {
@@ -249,19 +344,14 @@ void Handlers::health(const Peer& peer, RouteId route, const std::string& printe
       int days = 30;
       for (const auto& [k, v] : query) {
         if (k != "days") continue;
-        auto n = parseBounded(v, 1, kMaxSummaryDays);
-        if (!n) {
-          return fail(badRequest("days must be a whole number from 1 to " +
-                                 std::to_string(kMaxSummaryDays)));
-        }
-        days = static_cast<int>(*n);
+        if (auto p = readCount(k, v, kMaxSummaryDays, days)) return fail(*p);
       }
       if (monitor == nullptr) return fail(notRunning());
       auto summary = monitor->faultSummary(days);
       if (!summary) return failError(summary.error());
-      json::array arr;
-      for (const auto& s : *summary) arr.push_back(health::faultSummaryToJson(s));
-      return respond(jsonResponse(200, json::object{{"days", days}, {"devices", std::move(arr)}}));
+      return respond(jsonResponse(
+          200, json::object{{"days", days},
+                            {"devices", jsonArray(*summary, health::faultSummaryToJson)}}));
     }
 
     // ---- Wear, forecasts, supply ----
@@ -273,10 +363,9 @@ void Handlers::health(const Peer& peer, RouteId route, const std::string& printe
       if (!devices) return failError(devices.error());
       auto supply = monitor->supply();
       if (!supply) return failError(supply.error());
-      json::array arr;
-      for (const auto& d : *devices) arr.push_back(health::deviceHealthToJson(d));
-      return respond(jsonResponse(200, json::object{{"printers", std::move(arr)},
-                                                    {"supply", health::supplyToJson(*supply)}}));
+      return respond(jsonResponse(
+          200, json::object{{"printers", jsonArray(*devices, health::deviceHealthToJson)},
+                            {"supply", health::supplyToJson(*supply)}}));
     }
 
     case RouteId::GetPrinterHealth: {
@@ -305,26 +394,16 @@ void Handlers::health(const Peer& peer, RouteId route, const std::string& printe
       int limit = 100;
       for (const auto& [k, v] : query) {
         if (k == "printer") {
-          if (!isPrinterId(v))
-            return fail(
-                badRequest("printer must be a printer id (1 to 32 letters, digits, '.', "
-                           "'_' or '-')"));
-          only = v;
+          if (auto p = readPrinterId(v, only)) return fail(*p);
         } else if (k == "limit") {
-          auto n = parseBounded(v, 1, kMaxListed);
-          if (!n) {
-            return fail(
-                badRequest("limit must be a whole number from 1 to " + std::to_string(kMaxListed)));
-          }
-          limit = static_cast<int>(*n);
+          if (auto p = readCount(k, v, kMaxListed, limit)) return fail(*p);
         }
       }
       if (monitor == nullptr) return fail(notRunning());
       auto log = monitor->maintenanceLog(only, limit);
       if (!log) return failError(log.error());
-      json::array arr;
-      for (const auto& m : *log) arr.push_back(health::maintenanceToJson(m));
-      return respond(jsonResponse(200, json::object{{"maintenance", std::move(arr)}}));
+      return respond(jsonResponse(
+          200, json::object{{"maintenance", jsonArray(*log, health::maintenanceToJson)}}));
     }
 
     case RouteId::RecordMaintenance:
@@ -338,24 +417,16 @@ void Handlers::health(const Peer& peer, RouteId route, const std::string& printe
       int limit = 100;
       for (const auto& [k, v] : query) {
         if (k == "all") {
-          auto b = parseBool(v);
-          if (!b) return fail(badRequest("all must be true or false"));
-          all = *b;
+          if (auto p = readBool(k, v, all)) return fail(*p);
         } else if (k == "limit") {
-          auto n = parseBounded(v, 1, kMaxListed);
-          if (!n) {
-            return fail(
-                badRequest("limit must be a whole number from 1 to " + std::to_string(kMaxListed)));
-          }
-          limit = static_cast<int>(*n);
+          if (auto p = readCount(k, v, kMaxListed, limit)) return fail(*p);
         }
       }
       if (monitor == nullptr) return fail(notRunning());
       auto alerts = monitor->alerts(all, limit);
       if (!alerts) return failError(alerts.error());
-      json::array arr;
-      for (const auto& a : *alerts) arr.push_back(health::alertToJson(a));
-      return respond(jsonResponse(200, json::object{{"alerts", std::move(arr)}}));
+      return respond(
+          jsonResponse(200, json::object{{"alerts", jsonArray(*alerts, health::alertToJson)}}));
     }
 
     case RouteId::AcknowledgeAlert:
@@ -419,71 +490,19 @@ void Handlers::health(const Peer& peer, RouteId route, const std::string& printe
   }
   if (monitor == nullptr) return fail(notRunning());
 
-  // The monitor has made (and committed) the change; the audit entry follows
-  // in its own transaction, and the client hears back after both.
-  ApiContext* ctx = &ctx_;
   const std::string roles = joinRoleNames(peer.roles);
   if (maintenance) {
-    auto done = [ctx, peer, roles, audit_action, target, instance,
-                 respond = std::move(respond)](Result<health::MaintenanceRecord> r) mutable {
-      if (!r) return respond(problemResponse(problemFromError(r.error()), instance));
-      log::info("maintenance recorded",
-                {{"printer", r->printer},
-                 {"action", std::string(health::maintenanceActionName(r->action))}});
-      ctx->committer.submit<Ok>(
-          [peer, roles, audit_action, target, record = *r](StoreTx& tx) -> Result<Ok> {
-            AuditEntry e;
-            auditWho(peer, roles, audit_action, e);
-            e.target = target;
-            e.detail = json::serialize(
-                json::object{{"id", record.id},
-                             {"action", health::maintenanceActionName(record.action)},
-                             {"note", record.note}});
-            if (auto a = tx.audit.append(std::move(e)); !a) return std::move(a).error();
-            return Ok{};
-          },
-          ctx->ioc.get_executor(),
-          [record = *r, instance, respond = std::move(respond)](Result<Ok> a) {
-            if (!a) {
-              log::error(
-                  "maintenance not audited",
-                  {{"printer", record.printer}, {"error", std::string(errorSlug(a.error().code))}});
-              return respond(problemResponse(problemFromError(a.error()), instance));
-            }
-            respond(jsonResponse(201, health::maintenanceToJson(record)));
-          });
-    };
-    return monitor->recordMaintenance(printer, *action, peer.actor, note, std::move(done));
+    return monitor->recordMaintenance(
+        printer, *action, peer.actor, note,
+        auditThenAnswer<health::MaintenanceRecord>(
+            &ctx_, peer, roles, audit_action, target, instance,
+            {"maintenance recorded", "maintenance not audited", 201}, std::move(respond)));
   }
-
-  auto done = [ctx, peer, roles, audit_action, target, instance,
-               respond = std::move(respond)](Result<health::AlertRecord> r) mutable {
-    if (!r) return respond(problemResponse(problemFromError(r.error()), instance));
-    log::info("alert acknowledged", {{"alert", std::to_string(r->id)}, {"rule", r->rule}});
-    ctx->committer.submit<Ok>(
-        [peer, roles, audit_action, target, alert = *r](StoreTx& tx) -> Result<Ok> {
-          AuditEntry e;
-          auditWho(peer, roles, audit_action, e);
-          e.target = target;
-          e.detail = json::serialize(
-              json::object{{"rule", alert.rule},
-                           {"subject", alert.subject},
-                           {"severity", health::alertSeverityName(alert.severity)}});
-          if (auto a = tx.audit.append(std::move(e)); !a) return std::move(a).error();
-          return Ok{};
-        },
-        ctx->ioc.get_executor(),
-        [alert = *r, instance, respond = std::move(respond)](Result<Ok> a) {
-          if (!a) {
-            log::error("acknowledgement not audited",
-                       {{"alert", std::to_string(alert.id)},
-                        {"error", std::string(errorSlug(a.error().code))}});
-            return respond(problemResponse(problemFromError(a.error()), instance));
-          }
-          respond(jsonResponse(200, health::alertToJson(alert)));
-        });
-  };
-  monitor->acknowledge(id, peer.actor, std::move(done));
+  monitor->acknowledge(
+      id, peer.actor,
+      auditThenAnswer<health::AlertRecord>(
+          &ctx_, peer, roles, audit_action, target, instance,
+          {"alert acknowledged", "acknowledgement not audited", 200}, std::move(respond)));
 }
 
 }  // namespace cardd::api

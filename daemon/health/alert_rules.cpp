@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 namespace cardd::health {
 
@@ -39,22 +40,53 @@ Observation observe(std::string_view rule, const std::string& subject) {
   return o;
 }
 
+// A count that is low at or below `warn`, critical at or below `critical_at`
+// (never without one); holds up to warn + 10 % (at least 5). The threshold
+// is the level it is at.
+Observation lowCount(std::string_view rule, const std::string& subject, std::int64_t n,
+                     std::int64_t warn, std::optional<std::int64_t> critical_at) {
+  auto o = observe(rule, subject);
+  o.value = static_cast<double>(n);
+  const bool critical = critical_at && n <= *critical_at;
+  o.raise = n <= warn;
+  o.hold = n <= warn + band(warn, 5);
+  o.severity = critical ? AlertSeverity::Critical : AlertSeverity::Warning;
+  o.threshold = static_cast<double>(critical ? *critical_at : warn);
+  return o;
+}
+
+// A count that is high at or above `warn`, critical at or above
+// `critical_at`; holds down to warn - 10 % (at least 1). The threshold is the
+// level it is at.
+Observation highCount(std::string_view rule, const std::string& subject, std::int64_t n,
+                      std::int64_t warn, std::int64_t critical_at) {
+  auto o = observe(rule, subject);
+  o.value = static_cast<double>(n);
+  const bool critical = n >= critical_at;
+  o.raise = n >= warn;
+  o.hold = n >= warn - band(warn, 1);
+  o.severity = critical ? AlertSeverity::Critical : AlertSeverity::Warning;
+  o.threshold = static_cast<double>(critical ? critical_at : warn);
+  return o;
+}
+
+bool isCritical(const Observation& o) {
+  return o.severity == AlertSeverity::Critical;
+}
+
 // ---- Station rules ---------------------------------------------------------
 
 // Low when on hand <= threshold; clears above warning + 10 % (at least 5).
 void blankStock(const AlertRules& rules, const AlertFacts& facts, std::vector<Observation>& out) {
   if (!facts.ledger_known) return;
   if (rules.blank_stock_warning <= 0 && rules.blank_stock_critical <= 0) return;
-  auto o = observe(kRuleBlankStockLow, "station");
   const std::int64_t on_hand = facts.blanks_on_hand;
-  o.value = static_cast<double>(on_hand);
   const std::int64_t warn = std::max(rules.blank_stock_warning, rules.blank_stock_critical);
-  const bool critical = rules.blank_stock_critical > 0 && on_hand <= rules.blank_stock_critical;
-  o.raise = on_hand <= warn;
-  o.hold = on_hand <= warn + band(warn, 5);
-  o.severity = critical ? AlertSeverity::Critical : AlertSeverity::Warning;
-  o.threshold = static_cast<double>(critical ? rules.blank_stock_critical : warn);
-  if (critical) {
+  auto o = lowCount(kRuleBlankStockLow, "station", on_hand, warn,
+                    rules.blank_stock_critical > 0
+                        ? std::optional<std::int64_t>(rules.blank_stock_critical)
+                        : std::nullopt);
+  if (isCritical(o)) {
     o.message = "Blank stock is critically low: " + plural(on_hand, "card", "cards") +
                 " on hand (critical at " + num(rules.blank_stock_critical) +
                 "). Order blanks urgently; issuance stops when they run out.";
@@ -97,16 +129,11 @@ void outboxBacklog(const AlertRules& rules, const AlertFacts& facts,
                    std::vector<Observation>& out) {
   if (rules.outbox_backlog <= 0 || !facts.outbox_backlog) return;
   const std::int64_t n = *facts.outbox_backlog;
-  auto o = observe(kRuleOutboxBacklog, "station");
-  o.value = static_cast<double>(n);
-  const bool critical = n >= rules.outbox_backlog * 10;
-  o.raise = n >= rules.outbox_backlog;
-  o.hold = n >= rules.outbox_backlog - band(rules.outbox_backlog, 1);
-  o.severity = critical ? AlertSeverity::Critical : AlertSeverity::Warning;
-  o.threshold = static_cast<double>(critical ? rules.outbox_backlog * 10 : rules.outbox_backlog);
+  auto o =
+      highCount(kRuleOutboxBacklog, "station", n, rules.outbox_backlog, rules.outbox_backlog * 10);
   o.message = plural(n, "message is", "messages are") +
               " waiting to be sent to the fleet server (" +
-              (critical ? "critical at " : "warning at ") + fixed(o.threshold, 0) +
+              (isCritical(o) ? "critical at " : "warning at ") + fixed(o.threshold, 0) +
               "). Check the station's network connection and the fleet server.";
   out.push_back(std::move(o));
 }
@@ -118,14 +145,8 @@ void outboxBacklog(const AlertRules& rules, const AlertFacts& facts,
 void feederLow(const AlertRules& rules, const PrinterFacts& p, std::vector<Observation>& out) {
   if (rules.feeder_low <= 0 || !p.feeder_cards) return;
   const std::int64_t n = *p.feeder_cards;
-  auto o = observe(kRuleFeederLow, p.printer);
-  o.value = static_cast<double>(n);
-  const bool critical = n <= 0;
-  o.raise = n <= rules.feeder_low;
-  o.hold = n <= rules.feeder_low + band(rules.feeder_low, 5);
-  o.severity = critical ? AlertSeverity::Critical : AlertSeverity::Warning;
-  o.threshold = critical ? 0.0 : static_cast<double>(rules.feeder_low);
-  if (critical) {
+  auto o = lowCount(kRuleFeederLow, p.printer, n, rules.feeder_low, 0);
+  if (isCritical(o)) {
     o.message = "The feeder of printer " + p.printer +
                 " is empty. Refill it with blanks from stock and record the refill.";
   } else {
@@ -141,14 +162,8 @@ void feederLow(const AlertRules& rules, const PrinterFacts& p, std::vector<Obser
 void ribbonLow(const AlertRules& rules, const PrinterFacts& p, std::vector<Observation>& out) {
   if (rules.ribbon_low <= 0 || !p.ribbon_remaining) return;
   const std::int64_t n = *p.ribbon_remaining;
-  auto o = observe(kRuleRibbonLow, p.printer);
-  o.value = static_cast<double>(n);
-  const bool critical = n <= 0;
-  o.raise = n <= rules.ribbon_low;
-  o.hold = n <= rules.ribbon_low + band(rules.ribbon_low, 5);
-  o.severity = critical ? AlertSeverity::Critical : AlertSeverity::Warning;
-  o.threshold = critical ? 0.0 : static_cast<double>(rules.ribbon_low);
-  if (critical) {
+  auto o = lowCount(kRuleRibbonLow, p.printer, n, rules.ribbon_low, 0);
+  if (isCritical(o)) {
     o.message =
         "The ribbon in printer " + p.printer + " is used up. Load a new ribbon and record it.";
   } else {
@@ -167,14 +182,8 @@ void cleaningDue(const AlertRules& rules, const PrinterFacts& p, std::vector<Obs
   const std::int64_t margin = std::clamp<std::int64_t>(rules.cleaning_due_margin, 0, interval - 1);
   const std::int64_t warn = interval - margin;
   const std::int64_t since = p.wear.cards_since_cleaning;
-  auto o = observe(kRuleCleaningDue, p.printer);
-  o.value = static_cast<double>(since);
-  const bool critical = since >= interval;
-  o.raise = since >= warn;
-  o.hold = since >= warn - band(warn, 1);
-  o.severity = critical ? AlertSeverity::Critical : AlertSeverity::Warning;
-  o.threshold = static_cast<double>(critical ? interval : warn);
-  if (critical) {
+  auto o = highCount(kRuleCleaningDue, p.printer, since, warn, interval);
+  if (isCritical(o)) {
     o.message = "Printer " + p.printer +
                 " is overdue for cleaning: " + plural(since, "card", "cards") +
                 " since the last cleaning (interval " + num(interval) +
@@ -195,16 +204,10 @@ void printheadLife(const AlertRules& rules, const PrinterFacts& p, std::vector<O
   const auto warn = static_cast<std::int64_t>(
       std::ceil(static_cast<double>(rated) * std::min(rules.printhead_end_of_life, 1.0)));
   const std::int64_t passes = p.wear.head_passes;
-  auto o = observe(kRulePrintheadLife, p.printer);
-  o.value = static_cast<double>(passes);
-  const bool critical = passes >= rated;
-  o.raise = passes >= warn;
-  o.hold = passes >= warn - band(warn, 1);
-  o.severity = critical ? AlertSeverity::Critical : AlertSeverity::Warning;
-  o.threshold = static_cast<double>(critical ? rated : warn);
+  auto o = highCount(kRulePrintheadLife, p.printer, passes, warn, rated);
   const std::string used = percent(static_cast<double>(passes) / static_cast<double>(rated)) +
                            " used (" + num(passes) + " of " + num(rated) + " passes)";
-  if (critical) {
+  if (isCritical(o)) {
     o.message = "The printhead of printer " + p.printer + " has passed its rated life: " + used +
                 ". Replace the printhead soon and record the replacement.";
   } else {

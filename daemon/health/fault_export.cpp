@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "core/clock.hpp"
+#include "health/json_fields.hpp"
 
 namespace cardd::health {
 
@@ -342,22 +343,19 @@ Result<std::vector<FaultRecord>> faultsFromCsv(std::string_view csv) {
 // ---- JSON ------------------------------------------------------------------
 
 json::value faultToJson(const FaultRecord& f) {
-  auto opt = [](const std::optional<std::int64_t>& v) -> json::value {
-    return v ? json::value(*v) : json::value(nullptr);
-  };
+  using json_fields::optionalCount;
   json::object o;
   o["id"] = f.id;
   o["raised_at"] = formatTimestamp(f.raised_at_ms);
-  o["cleared_at"] =
-      f.cleared_at_ms ? json::value(formatTimestamp(*f.cleared_at_ms)) : json::value(nullptr);
-  o["duration_ms"] = opt(f.durationMs());
+  o["cleared_at"] = json_fields::optionalTime(f.cleared_at_ms);
+  o["duration_ms"] = optionalCount(f.durationMs());
   o["device"] = f.device;
   o["device_kind"] = f.device_kind;
   o["reason"] = f.reason;
   o["severity"] = f.severity;
   o["raw"] = f.raw;
-  o["job_id"] = opt(f.job_id);
-  o["attempt_id"] = opt(f.attempt_id);
+  o["job_id"] = optionalCount(f.job_id);
+  o["attempt_id"] = optionalCount(f.attempt_id);
   return o;
 }
 

@@ -1,42 +1,12 @@
 #include "health/health_json.hpp"
 
-#include <cmath>
-
 #include <boost/json.hpp>
 
 #include "core/clock.hpp"
+#include "health/json_fields.hpp"
 
 namespace cardd::health {
-namespace {
-
-// Optional values and instants: null when absent. Non-finite numbers (a rate
-// divided by nothing) are null too: JSON has no NaN or infinity.
-boost::json::value number(double v) {
-  return std::isfinite(v) ? boost::json::value(v) : boost::json::value(nullptr);
-}
-
-boost::json::value optionalNumber(const std::optional<double>& v) {
-  return v ? number(*v) : boost::json::value(nullptr);
-}
-
-boost::json::value optionalCount(const std::optional<std::int64_t>& v) {
-  return v ? boost::json::value(*v) : boost::json::value(nullptr);
-}
-
-boost::json::value optionalTime(const std::optional<std::int64_t>& ms) {
-  return ms ? boost::json::value(formatTimestamp(*ms)) : boost::json::value(nullptr);
-}
-
-// Install dates are 0 before cardd first saw the device: unknown, so null.
-boost::json::value knownTime(std::int64_t ms) {
-  return ms != 0 ? boost::json::value(formatTimestamp(ms)) : boost::json::value(nullptr);
-}
-
-boost::json::value optionalText(const std::string& s) {
-  return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
-}
-
-}  // namespace
+using namespace json_fields;
 
 boost::json::value alertToJson(const AlertRecord& alert) {
   boost::json::object o;

@@ -5,10 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include "health_test_util.hpp"
+
 namespace cardd::health {
 namespace {
 
 using std::chrono::milliseconds;
+using test_support::AlertBook;
 constexpr std::int64_t kT0 = 1'800'000'000'000;
 constexpr std::int64_t kClear = 300'000;
 
@@ -24,76 +27,22 @@ Observation obs(bool raise, bool hold, AlertSeverity severity = AlertSeverity::W
   return o;
 }
 
-// A tiny alert store: applies transitions like the health monitor does.
-struct Store {
-  std::vector<AlertRecord> all;
-  std::int64_t next_id = 1;
-  int raised = 0;
-  int updated = 0;
-  int cleared = 0;
-
-  std::vector<AlertRecord> open() const {
-    std::vector<AlertRecord> out;
-    for (const auto& a : all) {
-      if (a.state != AlertState::Cleared) out.push_back(a);
-    }
-    return out;
-  }
-  AlertRecord* byId(std::int64_t id) {
-    for (auto& a : all) {
-      if (a.id == id) return &a;
-    }
-    return nullptr;
-  }
-  void apply(std::int64_t now, const AlertTransitions& t) {
-    for (const auto& o : t.raise) {
-      AlertRecord a;
-      a.id = next_id++;
-      a.rule = o.rule;
-      a.subject = o.subject;
-      a.severity = o.severity;
-      a.message = o.message;
-      a.raised_at_ms = a.updated_at_ms = now;
-      all.push_back(a);
-      ++raised;
-    }
-    for (const auto& [id, o] : t.update) {
-      auto* a = byId(id);
-      ASSERT_NE(a, nullptr);
-      a->severity = o.severity;
-      a->message = o.message;
-      a->updated_at_ms = now;
-      ++updated;
-    }
-    for (auto id : t.clear) {
-      auto* a = byId(id);
-      ASSERT_NE(a, nullptr);
-      a->state = AlertState::Cleared;
-      a->cleared_at_ms = now;
-      ++cleared;
-    }
-  }
-  void step(AlertTracker& tracker, std::int64_t now, const std::vector<Observation>& o) {
-    apply(now, tracker.step(now, open(), o));
-  }
-};
-
 TEST(AlertTracker, RaisedOnceWhileOpen) {
   AlertTracker tracker{milliseconds(kClear)};
-  Store store;
+  AlertBook store;
   for (int i = 0; i < 10; ++i) store.step(tracker, kT0 + i * 1000, {obs(true, true)});
   EXPECT_EQ(store.raised, 1);
   EXPECT_EQ(store.open().size(), 1u);
   // Not raising (only holding) raises nothing.
   AlertTracker fresh{milliseconds(kClear)};
-  Store empty;
+  AlertBook empty;
   empty.step(fresh, kT0, {obs(false, true)});
   EXPECT_EQ(empty.raised, 0);
 }
 
 TEST(AlertTracker, EscalationKeepsAcknowledged) {
   AlertTracker tracker{milliseconds(kClear)};
-  Store store;
+  AlertBook store;
   store.step(tracker, kT0, {obs(true, true)});
   store.all[0].state = AlertState::Acknowledged;
   store.all[0].acknowledged_by = "tech";
@@ -113,7 +62,7 @@ TEST(AlertTracker, EscalationKeepsAcknowledged) {
 
 TEST(AlertTracker, ClearsOnlyAfterClearAfterWithoutInterruption) {
   AlertTracker tracker{milliseconds(kClear)};
-  Store store;
+  AlertBook store;
   store.step(tracker, kT0, {obs(true, true)});
   store.step(tracker, kT0 + 1000, {obs(false, false)});  // stops holding
   store.step(tracker, kT0 + 1000 + kClear - 1, {obs(false, false)});
@@ -131,7 +80,7 @@ TEST(AlertTracker, ClearsOnlyAfterClearAfterWithoutInterruption) {
 
 TEST(AlertTracker, FlappingRaisesOneAlert) {
   AlertTracker tracker{milliseconds(kClear)};
-  Store store;
+  AlertBook store;
   // Stock wobbling around the threshold every minute for two hours.
   for (int i = 0; i < 120; ++i) {
     const bool low = i % 2 == 0;
@@ -143,7 +92,7 @@ TEST(AlertTracker, FlappingRaisesOneAlert) {
 
 TEST(AlertTracker, ReturnAfterClearRaisesANewAlert) {
   AlertTracker tracker{milliseconds(kClear)};
-  Store store;
+  AlertBook store;
   store.step(tracker, kT0, {obs(true, true)});
   store.step(tracker, kT0 + 1, {obs(false, false)});
   store.step(tracker, kT0 + 1 + kClear, {obs(false, false)});
@@ -156,7 +105,7 @@ TEST(AlertTracker, ReturnAfterClearRaisesANewAlert) {
 
 TEST(AlertTracker, SubjectsAreIndependentAndRestartWaitsAgain) {
   AlertTracker tracker{milliseconds(kClear)};
-  Store store;
+  AlertBook store;
   store.step(tracker, kT0,
              {obs(true, true, AlertSeverity::Warning, "P1"),
               obs(true, true, AlertSeverity::Warning, "P2")});

@@ -6,41 +6,30 @@
 #include <gtest/gtest.h>
 
 #include "core/clock.hpp"
+#include "health_test_util.hpp"
 
 namespace cardd::health {
 namespace {
 
+using test_support::makeFault;
+
 constexpr std::int64_t kT = 1'796'037'650'123;  // 2026-11-30T...
 
 std::vector<FaultRecord> sample() {
-  FaultRecord jam;
+  FaultRecord jam = makeFault(kT, "P1", "printer", "media-jam", "error");
   jam.id = 1;
-  jam.raised_at_ms = kT;
   jam.cleared_at_ms = kT + 95'250;
-  jam.device = "P1";
-  jam.device_kind = "printer";
-  jam.reason = "media-jam";
-  jam.severity = "error";
   jam.raw = "ERR MECHANICAL, \"card stuck\"\r\nsecond line\nthird";
   jam.job_id = 42;
   jam.attempt_id = 7;
 
-  FaultRecord chip;  // active, no raw, no job
+  // Active, no raw, no job.
+  FaultRecord chip = makeFault(kT + 1, "P1", "encoder", "chip-not-detected", "error");
   chip.id = 2;
-  chip.raised_at_ms = kT + 1;
-  chip.device = "P1";
-  chip.device_kind = "encoder";
-  chip.reason = "chip-not-detected";
-  chip.severity = "error";
 
-  FaultRecord low;
+  FaultRecord low = makeFault(0, "P2,west", "printer", "media-low", "report");  // the epoch
   low.id = 3;
-  low.raised_at_ms = 0;  // the epoch
   low.cleared_at_ms = 0;
-  low.device = "P2,west";
-  low.device_kind = "printer";
-  low.reason = "media-low";
-  low.severity = "report";
   low.raw = ",";
   low.attempt_id = 9;
   return {jam, chip, low};

@@ -21,6 +21,7 @@
 #include "health/alert_tracker.hpp"
 #include "health/duty_governor.hpp"
 #include "health/forecast.hpp"
+#include "health_test_util.hpp"
 #include "model_transport.hpp"
 #include "printer/evolis/evolis_driver.hpp"
 #include "printer/evolis/evolis_raster.hpp"
@@ -34,6 +35,7 @@ using drivers::PanelKind;
 using drivers::PreparedCard;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
+using test_support::AlertBook;
 
 // Monday 2026-11-02 00:00 UTC.
 constexpr std::int64_t kMonday = 1'793'577'600'000;
@@ -102,62 +104,24 @@ emulator::ModelConfig bigSupplies(emulator::ModelConfig c = {}) {
   return c;
 }
 
-// The alert store as the health monitor keeps it: applies transitions.
-struct AlertBook {
-  std::vector<AlertRecord> all;
-  std::int64_t next_id = 1;
+// One tick of the alert rules, as the health monitor's: one printer and no
+// ledger, or the station's blank stock alone.
+void checkPrinter(AlertBook& book, AlertTracker& tracker, const AlertRules& rules,
+                  const PrinterFacts& printer, std::int64_t now) {
+  AlertFacts facts;
+  facts.now_ms = now;
+  facts.ledger_known = false;
+  facts.printers = {printer};
+  book.step(tracker, now, evaluateRules(rules, facts));
+}
 
-  std::vector<AlertRecord> open() const {
-    std::vector<AlertRecord> out;
-    for (const auto& a : all) {
-      if (a.state != AlertState::Cleared) out.push_back(a);
-    }
-    return out;
-  }
-  AlertRecord* find(std::string_view rule) {
-    for (auto& a : all) {
-      if (a.rule == rule) return &a;
-    }
-    return nullptr;
-  }
-  int count(std::string_view rule) const {
-    int n = 0;
-    for (const auto& a : all) n += a.rule == rule ? 1 : 0;
-    return n;
-  }
-  void step(AlertTracker& tracker, std::int64_t now, const std::vector<Observation>& obs) {
-    const auto t = tracker.step(now, open(), obs);
-    for (const auto& o : t.raise) {
-      AlertRecord a;
-      a.id = next_id++;
-      a.rule = o.rule;
-      a.subject = o.subject;
-      a.severity = o.severity;
-      a.message = o.message;
-      a.value = o.value;
-      a.threshold = o.threshold;
-      a.raised_at_ms = a.updated_at_ms = now;
-      all.push_back(std::move(a));
-    }
-    for (const auto& [id, o] : t.update) {
-      for (auto& a : all) {
-        if (a.id != id) continue;
-        a.severity = o.severity;
-        a.message = o.message;
-        a.value = o.value;
-        a.threshold = o.threshold;
-        a.updated_at_ms = now;
-      }
-    }
-    for (auto id : t.clear) {
-      for (auto& a : all) {
-        if (a.id != id) continue;
-        a.state = AlertState::Cleared;
-        a.cleared_at_ms = now;
-      }
-    }
-  }
-};
+void checkStock(AlertBook& book, AlertTracker& tracker, const AlertRules& rules,
+                std::int64_t on_hand, std::int64_t now) {
+  AlertFacts facts;
+  facts.now_ms = now;
+  facts.blanks_on_hand = on_hand;
+  book.step(tracker, now, evaluateRules(rules, facts));
+}
 
 // What one printed card adds (as store/health_store.cpp addWear does).
 void addCard(PrinterWear& w, std::int64_t panels, std::int64_t now) {
@@ -294,11 +258,7 @@ TEST(WearSimulation, CleaningDueAlertComesBeforeTheMandatoryCleaning) {
     }
     ++printed;
     addCard(printer.wear, 1, station.now());
-    AlertFacts facts;
-    facts.now_ms = station.now();
-    facts.ledger_known = false;
-    facts.printers = {printer};
-    book.step(tracker, station.now(), evaluateRules(rules, facts));
+    checkPrinter(book, tracker, rules, printer, station.now());
     if (const auto* a = book.find(kRuleCleaningDue)) {
       if (!alert_at_card) alert_at_card = printed;
       if (!critical_at_card && a->severity == AlertSeverity::Critical) critical_at_card = printed;
@@ -341,11 +301,7 @@ TEST(WearSimulation, CleaningDueAlertComesBeforeTheMandatoryCleaning) {
   const std::int64_t cleaned_at = station.now();
   for (int i = 0; i < 12; ++i) {
     station.advanceTo(cleaned_at + (i + 1) * 30'000);
-    AlertFacts facts;
-    facts.now_ms = station.now();
-    facts.ledger_known = false;
-    facts.printers = {printer};
-    book.step(tracker, station.now(), evaluateRules(rules, facts));
+    checkPrinter(book, tracker, rules, printer, station.now());
   }
   EXPECT_EQ(book.find(kRuleCleaningDue)->state, AlertState::Cleared);
   EXPECT_TRUE(station.driver->printAndEject(card).ok());
@@ -375,11 +331,7 @@ TEST(WearSimulation, CleaningWhenAlertedKeepsThePrinterPrinting) {
     ASSERT_TRUE(st.ok()) << "card " << n << ": " << st.error().message;
     ++printed;
     addCard(printer.wear, 1, station.now());
-    AlertFacts facts;
-    facts.now_ms = station.now();
-    facts.ledger_known = false;
-    facts.printers = {printer};
-    book.step(tracker, station.now(), evaluateRules(rules, facts));
+    checkPrinter(book, tracker, rules, printer, station.now());
     const bool end_of_day = (n + 1) % pace.per_day == 0;
     const auto open = book.open();
     if (end_of_day && !open.empty()) {
@@ -552,19 +504,13 @@ TEST(WearSimulation, StockWobblingAtTheThresholdRaisesOneAlert) {
   for (int i = 0; i < 480; ++i, t += 60'000) {
     std::int64_t on_hand = i % 2 == 0 ? 199 : 202;
     if (i % 37 == 5 || i % 37 == 6) on_hand = 260;  // two minutes above the band
-    AlertFacts facts;
-    facts.now_ms = t;
-    facts.blanks_on_hand = on_hand;
-    book.step(tracker, t, evaluateRules(rules, facts));
+    checkStock(book, tracker, rules, on_hand, t);
   }
   EXPECT_EQ(book.count(kRuleBlankStockLow), 1);
   EXPECT_EQ(book.open().size(), 1u);
   // Restocked for good: cleared once, after clear_after.
   for (int i = 0; i < 10; ++i, t += 60'000) {
-    AlertFacts facts;
-    facts.now_ms = t;
-    facts.blanks_on_hand = 1200;
-    book.step(tracker, t, evaluateRules(rules, facts));
+    checkStock(book, tracker, rules, 1200, t);
   }
   EXPECT_EQ(book.count(kRuleBlankStockLow), 1);
   EXPECT_EQ(book.find(kRuleBlankStockLow)->state, AlertState::Cleared);

@@ -5,15 +5,12 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
-#include "api/handlers.hpp"
+#include "../health/health_test_util.hpp"
+#include "handler_test_fixture.hpp"
 #include "health/fault_export.hpp"
 #include "health/health_json.hpp"
-#include "store/schema.hpp"
-#include "store_test_util.hpp"
 
 namespace cardd::api {
 namespace {
@@ -25,30 +22,22 @@ using health::AlertState;
 using health::FaultRecord;
 using health::MaintenanceAction;
 using health::MaintenanceRecord;
+using health::test_support::makeAlert;
+using health::test_support::makeFault;
 
-constexpr std::int64_t kNow = 1'800'000'000'000;  // 2027-01-15T08:00:00Z
+constexpr std::int64_t kNow = kHandlerTestNow;  // 2027-01-15T08:00:00Z
 
 class FakeHealth : public health::HealthControl {
  public:
   FakeHealth() {
-    FaultRecord jam;
+    FaultRecord jam = makeFault(kNow - 3'600'000, "P1", "printer", "media-jam", "error");
     jam.id = 2;
-    jam.raised_at_ms = kNow - 3'600'000;
     jam.cleared_at_ms = kNow - 3'000'000;
-    jam.device = "P1";
-    jam.device_kind = "printer";
-    jam.reason = "media-jam";
-    jam.severity = "error";
     jam.raw = "ERR JAM, \"feeder\"";
     jam.job_id = 12;
-    FaultRecord chip;
+    FaultRecord chip = makeFault(kNow - 7'200'000, "P1", "encoder", "chip-not-detected", "error");
     chip.id = 1;
-    chip.raised_at_ms = kNow - 7'200'000;
     chip.cleared_at_ms = chip.raised_at_ms;
-    chip.device = "P1";
-    chip.device_kind = "encoder";
-    chip.reason = "chip-not-detected";
-    chip.severity = "error";
     chip.job_id = 11;
     chip.attempt_id = 4;
     fault_list = {jam, chip};
@@ -70,16 +59,11 @@ class FakeHealth : public health::HealthControl {
     supply_view.lots = {health::LotForecast{"LOT-1", 400, 10.0, 0.0}};
     supply_view.lead_time_days = 14;
 
-    AlertRecord open;
+    AlertRecord open = makeAlert("cleaning-due", "P1", AlertSeverity::Warning,
+                                 "Printer P1 is due for cleaning in 50 cards.", kNow - 60'000);
     open.id = 5;
-    open.rule = "cleaning-due";
-    open.subject = "P1";
-    open.severity = AlertSeverity::Warning;
-    open.state = AlertState::Raised;
-    open.message = "Printer P1 is due for cleaning in 50 cards.";
     open.value = 50;
     open.threshold = 50;
-    open.raised_at_ms = kNow - 60'000;
     open.updated_at_ms = open.raised_at_ms;
     AlertRecord cleared = open;
     cleared.id = 3;
@@ -189,91 +173,20 @@ class FakeHealth : public health::HealthControl {
   mutable std::pair<bool, int> last_alerts;
 };
 
-class HealthHandlersTest : public ::testing::Test {
+class HealthHandlersTest : public HandlerTest {
  protected:
   void SetUp() override {
-    const auto path = dir_.file("cardd.db");
-    auto writer = openStore(path);
-    ASSERT_TRUE(writer.ok()) << writer.error().message;
-    committer_ =
-        std::make_unique<StoreCommitter>(std::move(writer).value(), clock_, ioc_.get_executor(),
-                                         [](const std::vector<JobEvent>&) {});
-    auto reader = openStoreReader(path);
-    ASSERT_TRUE(reader.ok()) << reader.error().message;
-    reader_db_ = std::move(reader).value();
-    jobs_ = std::make_unique<JobStore>(*reader_db_, clock_);
-    audit_ = std::make_unique<AuditLog>(*reader_db_, clock_);
-    ledger_ = std::make_unique<LedgerStore>(*reader_db_, clock_);
-    attempts_ = std::make_unique<AttemptStore>(*reader_db_, clock_);
-    ctx_ = std::make_unique<ApiContext>(
-        ApiContext{ioc_, std::make_shared<const Config>(),
-                   std::make_unique<AccessResolver>(AccessConfig{}), *committer_, *jobs_, *audit_,
-                   *ledger_, hub_, clock_, nullptr, renderer_, *attempts_, nullptr});
+    HandlerTest::SetUp();
+    if (HasFatalFailure()) return;
     ctx_->health = &health_;
-    handlers_ = std::make_unique<Handlers>(*ctx_);
   }
 
-  void TearDown() override {
-    if (committer_) committer_->stop();
-  }
-
-  static Peer peer(Role role, std::int64_t uid = 1000, const std::string& user = "tech") {
-    Peer p;
-    p.actor = Actor{uid, user};
-    p.roles = static_cast<RoleSet>(role);
-    return p;
-  }
   static Peer tech() { return peer(Role::Technician); }
-
-  // One request; runs the loop until it is answered.
-  HttpResponse request(const Peer& who, std::string_view method, std::string_view target,
-                       std::string_view body = {},
-                       std::string_view content_type = "application/json") {
-    std::optional<HttpResponse> answer;
-    HttpRequestView req;
-    req.method = method;
-    req.target = target;
-    req.content_type = body.empty() ? "" : content_type;
-    req.body = body;
-    handlers_->handle(who, req, [&](HttpResponse r) { answer = std::move(r); });
-    auto guard = boost::asio::make_work_guard(ioc_);
-    for (int i = 0; i < 1000 && !answer; ++i) {
-      ioc_.run_for(std::chrono::milliseconds(10));
-      ioc_.restart();
-    }
-    if (!answer) throw std::runtime_error("no answer to " + std::string(target));
-    return *answer;
-  }
   HttpResponse get(std::string_view target, const Peer& who = tech()) {
     return request(who, "GET", target);
   }
 
-  static json::object body(const HttpResponse& r) { return json::parse(r.body).as_object(); }
-  static std::string detail(const HttpResponse& r) {
-    const auto b = body(r);
-    return b.contains("detail") ? std::string(b.at("detail").as_string()) : "";
-  }
-
-  std::vector<AuditEntry> auditEntries() {
-    auto rows = audit_->list(0, 100);
-    EXPECT_TRUE(rows.ok());
-    return rows.ok() ? *rows : std::vector<AuditEntry>{};
-  }
-
-  testing::TempDir dir_;
-  ManualClock clock_{kNow};
-  boost::asio::io_context ioc_;
-  std::unique_ptr<StoreCommitter> committer_;
-  std::unique_ptr<Database> reader_db_;
-  std::unique_ptr<JobStore> jobs_;
-  std::unique_ptr<AuditLog> audit_;
-  std::unique_ptr<LedgerStore> ledger_;
-  std::unique_ptr<AttemptStore> attempts_;
-  EventHub hub_;
-  RenderWorker renderer_{1};
   FakeHealth health_;
-  std::unique_ptr<ApiContext> ctx_;
-  std::unique_ptr<Handlers> handlers_;
 };
 
 TEST_F(HealthHandlersTest, FaultsAsJsonWithFilters) {
@@ -509,12 +422,8 @@ TEST_F(HealthHandlersTest, MaintenanceRefusalsAreAudited) {
   EXPECT_TRUE(health_.calls.empty());
   const auto entries = auditEntries();
   ASSERT_EQ(entries.size(), 2u);
-  EXPECT_EQ(entries[0].action, "printer.maintenance");
-  EXPECT_EQ(entries[0].user, "boss");
-  EXPECT_EQ(json::parse(entries[0].detail), (json::object{{"outcome", "forbidden"}}));
-  EXPECT_EQ(entries[1].action, "alert.acknowledge");
-  EXPECT_EQ(entries[1].target, "alert/5");
-  EXPECT_EQ(entries[1].user, "clerk");
+  expectRefusal(entries[0], "printer.maintenance", "printer/P1", "boss");
+  expectRefusal(entries[1], "alert.acknowledge", "alert/5", "clerk");
 }
 
 TEST_F(HealthHandlersTest, AlertsOpenOrAll) {

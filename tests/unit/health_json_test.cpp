@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "../health/health_test_util.hpp"
 #include "health/health_json.hpp"
 
 namespace cardd::health {
@@ -19,16 +20,12 @@ namespace json = boost::json;
 constexpr std::int64_t kT0 = 1'700'000'000'000;
 
 AlertRecord sampleAlert() {
-  AlertRecord a;
+  AlertRecord a =
+      test_support::makeAlert(std::string(kRuleBlankStockLow), "station", AlertSeverity::Critical,
+                              "Only 42 blank cards are left.", kT0);
   a.id = 17;
-  a.rule = std::string(kRuleBlankStockLow);
-  a.subject = "station";
-  a.severity = AlertSeverity::Critical;
-  a.state = AlertState::Raised;
-  a.message = "Only 42 blank cards are left.";
   a.value = 42;
   a.threshold = 50;
-  a.raised_at_ms = kT0;
   a.updated_at_ms = kT0 + 1'234;
   return a;
 }

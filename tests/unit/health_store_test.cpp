@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <functional>
 
+#include "../health/health_test_util.hpp"
 #include "store/attempt_store.hpp"
 #include "store/job_store.hpp"
 #include "store/ledger_store.hpp"
@@ -29,12 +31,32 @@ using health::MaintenanceAction;
 using health::MaintenanceRecord;
 using health::PrinterWear;
 using health::WearDelta;
+using health::test_support::makeAlert;
+using health::test_support::makeFault;
 
 constexpr std::int64_t kDay = 86'400'000;
 constexpr std::int64_t kHour = 3'600'000;
 // Midnight UTC, 2027-01-15.
 constexpr std::int64_t kMidnight = 1'799'971'200'000;
 static_assert(kMidnight % kDay == 0);
+
+// Seeds for the other stores: a job for the specimen template, and a lot of
+// blanks from the usual supplier.
+Result<SubmitOutcome> submitSpecimenJob(JobStore& jobs, std::vector<JobEvent>& ev) {
+  NewJob nj;
+  nj.template_id = "ektp-specimen";
+  nj.profile_id = "cardd-eid";
+  nj.payload = "{}";
+  return jobs.submit(nj, Actor{1000, "operator"}, ev);
+}
+
+LotReceipt lotReceipt(const std::string& lot, std::int64_t quantity) {
+  LotReceipt r;
+  r.lot = lot;
+  r.supplier = "PT Kartu";
+  r.quantity = quantity;
+  return r;
+}
 
 class HealthStoreTest : public ::testing::Test {
  protected:
@@ -48,12 +70,7 @@ class HealthStoreTest : public ::testing::Test {
 
   FaultRecord fault(const std::string& device, const std::string& reason, std::int64_t at,
                     std::string severity = "error", std::string kind = "printer") {
-    FaultRecord f;
-    f.raised_at_ms = at;
-    f.device = device;
-    f.device_kind = std::move(kind);
-    f.reason = reason;
-    f.severity = std::move(severity);
+    FaultRecord f = makeFault(at, device, std::move(kind), reason, std::move(severity));
     f.raw = "status words 0x0012";
     auto opened = health_->openFault(f);
     EXPECT_TRUE(opened.ok()) << opened.error().message;
@@ -62,14 +79,10 @@ class HealthStoreTest : public ::testing::Test {
 
   AlertRecord raise(const std::string& rule, const std::string& subject,
                     AlertSeverity severity = AlertSeverity::Warning) {
-    AlertRecord a;
-    a.rule = rule;
-    a.subject = subject;
-    a.severity = severity;
-    a.message = "Blank stock is low: order more cards.";
+    AlertRecord a =
+        makeAlert(rule, subject, severity, "Blank stock is low: order more cards.", clock_.nowMs());
     a.value = 0.1;
     a.threshold = 1.0 / 3.0;
-    a.raised_at_ms = clock_.nowMs();
     auto raised = health_->raiseAlert(a);
     EXPECT_TRUE(raised.ok()) << raised.error().message;
     return raised.ok() ? *raised : AlertRecord{};
@@ -88,11 +101,7 @@ class HealthStoreTest : public ::testing::Test {
   bool sqlSucceeds(const std::string& sql) { return db_->exec(sql).ok(); }
 
   void stock(const std::string& lot, const std::string& printer, std::int64_t cards) {
-    LotReceipt r;
-    r.lot = lot;
-    r.supplier = "PT Kartu";
-    r.quantity = 500;
-    ASSERT_TRUE(ledger_->receive(r, supervisor_).ok());
+    ASSERT_TRUE(ledger_->receive(lotReceipt(lot, 500), supervisor_).ok());
     FeederLoad load{printer, lot, cards, std::nullopt, std::nullopt};
     ASSERT_TRUE(ledger_->load(load, technician_).ok());
   }
@@ -150,13 +159,8 @@ TEST_F(HealthStoreTest, AFaultOpensActiveAndClearsExactlyOnce) {
 
 TEST_F(HealthStoreTest, AnInstantFaultAndAClockStepBackNeverGiveANegativeDuration) {
   const std::int64_t t0 = clock_.nowMs();
-  FaultRecord chip;
-  chip.raised_at_ms = t0;
+  FaultRecord chip = makeFault(t0, "P1", "encoder", "chip-not-detected", "error");
   chip.cleared_at_ms = t0;
-  chip.device = "P1";
-  chip.device_kind = "encoder";
-  chip.reason = "chip-not-detected";
-  chip.severity = "error";
   chip.job_id = 7;
   chip.attempt_id = 12;
   auto instant = health_->openFault(chip);
@@ -176,11 +180,7 @@ TEST_F(HealthStoreTest, AnInstantFaultAndAClockStepBackNeverGiveANegativeDuratio
 }
 
 TEST_F(HealthStoreTest, FaultsWithAnUnknownKindOrSeverityAreRefused) {
-  FaultRecord f;
-  f.device = "P1";
-  f.device_kind = "scanner";
-  f.reason = "media-jam";
-  f.severity = "error";
+  FaultRecord f = makeFault(0, "P1", "scanner", "media-jam", "error");
   auto bad_kind = health_->openFault(f);
   ASSERT_FALSE(bad_kind.ok());
   EXPECT_EQ(bad_kind.error().code, ErrorCode::InvalidArgument);
@@ -423,49 +423,47 @@ class HealthMaintenanceTest : public HealthStoreTest {
     EXPECT_TRUE(r.ok());
     return r.ok() ? *r : health::ReaderWear{};
   }
+
+  // Records `action` on P1 and checks that P1's wear changed as `reset` says
+  // (and its update time), while P1's reader and printer P2 stayed as they were.
+  MaintenanceRecord expectResetOnP1(MaintenanceAction action,
+                                    const std::function<void(PrinterWear&)>& reset) {
+    PrinterWear want = wear("P1");
+    const auto reader_before = reader("P1");
+    const auto p2_before = wear("P2");
+    auto m = record(action);
+    reset(want);
+    want.updated_ms = clock_.nowMs();
+    EXPECT_EQ(wear("P1"), want);
+    EXPECT_EQ(reader("P1"), reader_before);
+    EXPECT_EQ(wear("P2"), p2_before);
+    return m;
+  }
 };
 
 TEST_F(HealthMaintenanceTest, CleaningResetsTheCleaningCountOnly) {
-  PrinterWear want = wear("P1");
-  const auto reader_before = reader("P1");
-  const auto p2_before = wear("P2");
-  auto m = record(MaintenanceAction::Cleaning);
+  auto m = expectResetOnP1(MaintenanceAction::Cleaning, [&](PrinterWear& want) {
+    want.cards_since_cleaning = 0;
+    want.cleanings = 1;
+    want.last_cleaning_ms = clock_.nowMs();
+  });
   EXPECT_GT(m.id, 0);
-  want.cards_since_cleaning = 0;
-  want.cleanings = 1;
-  want.last_cleaning_ms = clock_.nowMs();
-  want.updated_ms = clock_.nowMs();
-  EXPECT_EQ(wear("P1"), want);
-  EXPECT_EQ(reader("P1"), reader_before);
-  EXPECT_EQ(wear("P2"), p2_before);
 }
 
 TEST_F(HealthMaintenanceTest, APrintheadReplacementResetsTheHeadOnly) {
-  PrinterWear want = wear("P1");
-  const auto reader_before = reader("P1");
-  const auto p2_before = wear("P2");
-  record(MaintenanceAction::PrintheadReplaced);
-  want.head_installed_ms = clock_.nowMs();
-  want.head_passes = 0;
-  want.updated_ms = clock_.nowMs();
-  EXPECT_EQ(wear("P1"), want);
-  EXPECT_EQ(want.panels, 120);  // lifetime panels stay
-  EXPECT_EQ(reader("P1"), reader_before);
-  EXPECT_EQ(wear("P2"), p2_before);
+  expectResetOnP1(MaintenanceAction::PrintheadReplaced, [&](PrinterWear& want) {
+    want.head_installed_ms = clock_.nowMs();
+    want.head_passes = 0;
+  });
+  EXPECT_EQ(wear("P1").panels, 120);  // lifetime panels stay
 }
 
 TEST_F(HealthMaintenanceTest, ARibbonLoadResetsTheRibbonCountOnly) {
-  PrinterWear want = wear("P1");
-  const auto reader_before = reader("P1");
-  const auto p2_before = wear("P2");
-  record(MaintenanceAction::RibbonLoaded);
-  want.ribbon_changes = 1;
-  want.cards_since_ribbon = 0;
-  want.ribbon_loaded_ms = clock_.nowMs();
-  want.updated_ms = clock_.nowMs();
-  EXPECT_EQ(wear("P1"), want);
-  EXPECT_EQ(reader("P1"), reader_before);
-  EXPECT_EQ(wear("P2"), p2_before);
+  expectResetOnP1(MaintenanceAction::RibbonLoaded, [&](PrinterWear& want) {
+    want.ribbon_changes = 1;
+    want.cards_since_ribbon = 0;
+    want.ribbon_loaded_ms = clock_.nowMs();
+  });
 }
 
 TEST_F(HealthMaintenanceTest, AReaderReplacementResetsTheReaderOnly) {
@@ -694,11 +692,7 @@ TEST_F(HealthStoreTest, CardsIssuedThroughCardAttemptsAreCounted) {
   AttemptStore attempts(*db_, clock_);
   std::vector<JobEvent> ev;
   for (int i = 0; i < 2; ++i) {
-    NewJob nj;
-    nj.template_id = "ektp-specimen";
-    nj.profile_id = "cardd-eid";
-    nj.payload = "{}";
-    auto sub = jobs.submit(nj, Actor{1000, "operator"}, ev);
+    auto sub = submitSpecimenJob(jobs, ev);
     ASSERT_TRUE(sub.ok());
     auto a = attempts.begin(sub->job.id, "P1", ev);
     ASSERT_TRUE(a.ok()) << a.error().message;
@@ -749,12 +743,7 @@ TEST(HealthStoreCommitter, TheCommittersTransactionCarriesTheHealthStore) {
   std::optional<Result<FaultRecord>> got;
   committer.submit<FaultRecord>(
       [](StoreTx& tx) {
-        FaultRecord f;
-        f.device = "P1";
-        f.device_kind = "printer";
-        f.reason = "cover-open";
-        f.severity = "warning";
-        return tx.health.openFault(f);
+        return tx.health.openFault(makeFault(0, "P1", "printer", "cover-open", "warning"));
       },
       ioc.get_executor(), [&](Result<FaultRecord> r) { got.emplace(std::move(r)); });
   while (!got) {
@@ -783,18 +772,10 @@ TEST(HealthStoreMigration, AVersion4StoreIsUpgradedKeepingItsData) {
     JobStore jobs(*db, clock);
     LedgerStore ledger(*db, clock);
     AttemptStore attempts(*db, clock);
-    NewJob nj;
-    nj.template_id = "ektp-specimen";
-    nj.profile_id = "cardd-eid";
-    nj.payload = "{}";
     std::vector<JobEvent> ev;
-    auto sub = jobs.submit(nj, Actor{1000, "operator"}, ev);
+    auto sub = submitSpecimenJob(jobs, ev);
     ASSERT_TRUE(sub.ok());
-    LotReceipt r;
-    r.lot = "L-OLD";
-    r.supplier = "PT Kartu";
-    r.quantity = 40;
-    ASSERT_TRUE(ledger.receive(r, Actor{1001, "supervisor"}).ok());
+    ASSERT_TRUE(ledger.receive(lotReceipt("L-OLD", 40), Actor{1001, "supervisor"}).ok());
     ASSERT_TRUE(ledger.load({"P1", "L-OLD", 10, std::nullopt, std::nullopt}, Actor{1, "t"}).ok());
     auto a = attempts.begin(sub->job.id, "P1", ev);
     ASSERT_TRUE(a.ok());

@@ -4,13 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
-#include "api/handlers.hpp"
-#include "store/schema.hpp"
-#include "store_test_util.hpp"
+#include "handler_test_fixture.hpp"
 
 namespace cardd::api {
 namespace {
@@ -78,82 +74,15 @@ class FakeStation : public station::StationControl {
   }
 };
 
-class PrinterHandlersTest : public ::testing::Test {
+class PrinterHandlersTest : public HandlerTest {
  protected:
   void SetUp() override {
-    const auto path = dir_.file("cardd.db");
-    auto writer = openStore(path);
-    ASSERT_TRUE(writer.ok()) << writer.error().message;
-    committer_ =
-        std::make_unique<StoreCommitter>(std::move(writer).value(), clock_, ioc_.get_executor(),
-                                         [](const std::vector<JobEvent>&) {});
-    auto reader = openStoreReader(path);
-    ASSERT_TRUE(reader.ok()) << reader.error().message;
-    reader_db_ = std::move(reader).value();
-    jobs_ = std::make_unique<JobStore>(*reader_db_, clock_);
-    audit_ = std::make_unique<AuditLog>(*reader_db_, clock_);
-    ledger_ = std::make_unique<LedgerStore>(*reader_db_, clock_);
-    attempts_ = std::make_unique<AttemptStore>(*reader_db_, clock_);
-    ctx_ = std::make_unique<ApiContext>(
-        ApiContext{ioc_, std::make_shared<const Config>(),
-                   std::make_unique<AccessResolver>(AccessConfig{}), *committer_, *jobs_, *audit_,
-                   *ledger_, hub_, clock_, nullptr, renderer_, *attempts_, &station_});
-    handlers_ = std::make_unique<Handlers>(*ctx_);
+    HandlerTest::SetUp();
+    if (HasFatalFailure()) return;
+    ctx_->station = &station_;
   }
 
-  void TearDown() override {
-    if (committer_) committer_->stop();
-  }
-
-  static Peer peer(Role role, std::int64_t uid = 1000, const std::string& user = "tech") {
-    Peer p;
-    p.actor = Actor{uid, user};
-    p.roles = static_cast<RoleSet>(role);
-    return p;
-  }
-
-  // One request; runs the loop until it is answered.
-  HttpResponse request(const Peer& who, std::string_view method, std::string_view target,
-                       std::string_view body = {}) {
-    std::optional<HttpResponse> answer;
-    HttpRequestView req;
-    req.method = method;
-    req.target = target;
-    req.content_type = body.empty() ? "" : "application/json";
-    req.body = body;
-    handlers_->handle(who, req, [&](HttpResponse r) { answer = std::move(r); });
-    // The store committer answers from its thread: keep the loop waiting for it.
-    auto guard = boost::asio::make_work_guard(ioc_);
-    for (int i = 0; i < 1000 && !answer; ++i) {
-      ioc_.run_for(std::chrono::milliseconds(10));
-      ioc_.restart();
-    }
-    if (!answer) throw std::runtime_error("no answer to " + std::string(target));
-    return *answer;
-  }
-
-  static json::object body(const HttpResponse& r) { return json::parse(r.body).as_object(); }
-
-  std::vector<AuditEntry> auditEntries() {
-    auto rows = audit_->list(0, 100);
-    EXPECT_TRUE(rows.ok());
-    return rows.ok() ? *rows : std::vector<AuditEntry>{};
-  }
-
-  testing::TempDir dir_;
-  ManualClock clock_{1'800'000'000'000};
-  boost::asio::io_context ioc_;
-  std::unique_ptr<StoreCommitter> committer_;
-  std::unique_ptr<Database> reader_db_;
-  std::unique_ptr<JobStore> jobs_;
-  std::unique_ptr<AuditLog> audit_;
-  std::unique_ptr<LedgerStore> ledger_;
-  std::unique_ptr<AttemptStore> attempts_;
-  EventHub hub_;
-  RenderWorker renderer_{1};
   FakeStation station_;
-  std::unique_ptr<ApiContext> ctx_;
-  std::unique_ptr<Handlers> handlers_;
 };
 
 TEST_F(PrinterHandlersTest, ListAndOne) {
@@ -231,9 +160,7 @@ TEST_F(PrinterHandlersTest, RefusalsAndBadRequestsNeverReachTheStation) {
   // Only the refusal is audited.
   const auto entries = auditEntries();
   ASSERT_EQ(entries.size(), 1u);
-  EXPECT_EQ(entries[0].action, "printer.pause");
-  EXPECT_EQ(entries[0].user, "clerk");
-  EXPECT_EQ(json::parse(entries[0].detail), (json::object{{"outcome", "forbidden"}}));
+  expectRefusal(entries[0], "printer.pause", "printer/P1", "clerk");
 }
 
 TEST_F(PrinterHandlersTest, WithoutAStation) {
