@@ -11,7 +11,13 @@
 //    (no crypto, no building): the identical chip derives the same session
 //    keys, so it must answer every replayed APDU with the recorded response,
 //    byte for byte (checked). Wall times: median over the rounds; ratio =
-//    personalisation / replay.
+//    personalisation / replay. Each round does this twice, once each way:
+//    A. as the station does since e059386: Personaliser::prepare() (build
+//       and sign the content) before the chips are inserted, timed apart as
+//       "prepare (before the chip answers)", then the timed window is
+//       run(channel, profile, PreparedCard, signing);
+//    B. the earlier measurement, kept for continuity: run() with the
+//       subject, building and signing inside the timed window.
 // 2. APDU count vs the minimum for the data written (formula in README.md).
 // 3. EF.SOD signatures/s: one SodBuilder (CMS SignedData, ECDSA P-256, the
 //    LDSSecurityObject of the same card) in a loop for --sign-seconds; and
@@ -336,6 +342,99 @@ Rate perSecond(double seconds, F&& body) {
           cpu > 0 ? static_cast<double>(calls) / cpu : -1};
 }
 
+/* One series of cards personalised one way, and their bare replays: one
+   entry per counted round. */
+struct Series {
+  std::vector<double> persoMs, replayMs;
+  std::vector<double> persoCpuMs, replayCpuMs;  // CPU time of the host thread (user + system)
+  std::vector<std::pair<std::string, std::vector<double>>> stepMs;
+};
+
+/* A series' figures against its replays. */
+struct Summary {
+  double persoMedian = 0, persoMin = 0, persoMax = 0;
+  double replayMedian = 0, replayMin = 0, replayMax = 0;
+  double ratio = 0;                    // median / median
+  double ratioMin = 0;                 // the fastest rounds, least disturbed by other load
+  double ratioPaired = 0;              // median of the per-round ratios (the figure to quote)
+  double ratioPairedWithoutBuild = 0;  // minus the "build" step; 0: not asked
+  double cpuPerso = 0, cpuReplay = 0;
+};
+
+/* withoutBuild: also the per-round ratio with the "build" step taken out
+   (only meaningful when that step ran inside the timed window). */
+Summary summarise(const Series& s, bool withoutBuild) {
+  Summary m;
+  m.persoMedian = median(s.persoMs);
+  m.persoMin = *std::min_element(s.persoMs.begin(), s.persoMs.end());
+  m.persoMax = *std::max_element(s.persoMs.begin(), s.persoMs.end());
+  m.replayMedian = median(s.replayMs);
+  m.replayMin = *std::min_element(s.replayMs.begin(), s.replayMs.end());
+  m.replayMax = *std::max_element(s.replayMs.begin(), s.replayMs.end());
+  m.ratio = m.persoMedian / m.replayMedian;
+  m.ratioMin = m.persoMin / m.replayMin;
+  /* Each round's two sides run back to back, so slow drifts in the load
+     cancel out of the per-round ratio. */
+  std::vector<double> pairs;
+  for (std::size_t i = 0; i < s.persoMs.size(); ++i) pairs.push_back(s.persoMs[i] / s.replayMs[i]);
+  m.ratioPaired = median(pairs);
+  if (withoutBuild) {
+    std::vector<double> ahead;
+    for (const auto& [step, values] : s.stepMs) {
+      if (step != "build") continue;
+      for (std::size_t i = 0; i < s.persoMs.size() && i < values.size(); ++i) {
+        ahead.push_back((s.persoMs[i] - values[i]) / s.replayMs[i]);
+      }
+    }
+    m.ratioPairedWithoutBuild = ahead.empty() ? 0 : median(ahead);
+  }
+  m.cpuPerso = median(s.persoCpuMs);
+  m.cpuReplay = median(s.replayCpuMs);
+  return m;
+}
+
+/* The series' table on stdout; the "build" step is left out when it ran
+   before the timed window (skipBuild). */
+void printSeries(const Series& s, const Summary& m, std::size_t apdus, bool skipBuild) {
+  std::printf("    personalisation (pcscd+vpcd+chip)  %9.3f ms  (min %.3f, max %.3f)\n",
+              m.persoMedian, m.persoMin, m.persoMax);
+  for (const auto& [step, values] : s.stepMs) {
+    if (skipBuild && step == "build") continue;
+    std::printf("      %-8s %9.3f ms\n", step.c_str(), median(values));
+  }
+  std::printf("    bare replay of the same %zu APDUs  %9.3f ms  (min %.3f, max %.3f)\n", apdus,
+              m.replayMedian, m.replayMin, m.replayMax);
+  std::printf("    host thread CPU time per card: personalisation %.3f ms, replay %.3f ms\n",
+              m.cpuPerso, m.cpuReplay);
+  std::printf("    ratio of the medians                    %9.3f x\n", m.ratio);
+  std::printf("    ratio of the fastest rounds (min / min) %9.3f x\n", m.ratioMin);
+  std::printf("    median of the per-round ratios          %9.3f x  (target <= 1.2)  %s\n",
+              m.ratioPaired, m.ratioPaired <= 1.2 ? "MET" : "NOT MET");
+}
+
+/* The series' figures as the members of a JSON object (no braces). */
+void jsonSeries(std::ostream& json, const Series& s, const Summary& m, bool skipBuild) {
+  json << "\"personalisation_ms_median\": " << m.persoMedian
+       << ", \"personalisation_ms_min\": " << m.persoMin
+       << ", \"replay_ms_median\": " << m.replayMedian << ", \"replay_ms_min\": " << m.replayMin
+       << ", \"personalisation_over_replay\": " << m.ratio
+       << ", \"personalisation_over_replay_min\": " << m.ratioMin
+       << ", \"personalisation_over_replay_paired_median\": " << m.ratioPaired;
+  if (!skipBuild) {
+    json << ", \"personalisation_without_build_over_replay_paired_median\": "
+         << m.ratioPairedWithoutBuild;
+  }
+  json << ", \"personalisation_cpu_ms_median\": " << m.cpuPerso
+       << ", \"replay_cpu_ms_median\": " << m.cpuReplay << ", \"steps_ms_median\": {";
+  bool first = true;
+  for (const auto& [step, values] : s.stepMs) {
+    if (skipBuild && step == "build") continue;
+    json << (first ? "" : ", ") << "\"" << step << "\": " << median(values);
+    first = false;
+  }
+  json << "}";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -387,28 +486,53 @@ int main(int argc, char** argv) {
   perso::PersonaliserOptions personaliserOptions;
   personaliserOptions.hostChallenge = [&] { return hostChallenge; };
 
-  std::vector<double> persoMs, replayMs;
-  std::vector<double> persoCpuMs, replayCpuMs;  // CPU time of the host thread (user + system)
+  /* Two ways of personalising, one card each per round, each compared with
+     a bare replay on an identical chip in the same round (README.md):
+     - Prepared, what the station does since e059386: Personaliser::prepare()
+       builds and signs the content BEFORE the chips are inserted (timed on
+       its own: "prepare (before the chip answers)"), then the timed window
+       is run() with the prepared content;
+     - BuildInside, the measurement of the earlier tables: run() with the
+       subject, building and signing inside the timed window. */
+  enum class Mode { Prepared, BuildInside };
+  Series prepared, buildInside;
+  std::vector<double> prepareMs;  // Personaliser::prepare(), before the chips answer
   std::optional<perso::PersonalisationReport> lastReport;
   std::size_t maxWrite = 0, maxRead = 0, replayedApdus = 0, mismatches = 0;
-  std::vector<std::pair<std::string, std::vector<double>>> stepMs;
-  std::vector<Bytes> wire;      // the C-APDUs recorded in the last even round
+  std::vector<Bytes> wire;      // the C-APDUs recorded last
   std::vector<Bytes> expected;  // and their R-APDUs
 
-  /* Round 0 warms up (caches, pcscd threads) and is not counted. Each
-     round the replay side connects its own minimal pcsc-lite client. */
-  for (int round = 0; round <= o.rounds; ++round) {
+  /* One card: (Prepared) prepare() first, as the station does before it
+     waits for the chip; then two blank chips, the personalisation on one
+     reader and the replay on the other. False (message printed) on
+     failure. Each card's replay side connects its own minimal client. */
+  auto oneCard = [&](int round, Mode mode) -> bool {
+    Series& series = mode == Mode::Prepared ? prepared : buildInside;
+    perso::Personaliser personaliser(personaliserOptions);
+    std::optional<perso::PreparedCard> content;
+    if (mode == Mode::Prepared) {
+      const auto p0 = Clock::now();
+      auto made = personaliser.prepare(profile, subject, context);
+      const auto p1 = Clock::now();
+      if (!made) {
+        std::cerr << "prepare failed: " << made.error().message << "\n";
+        return false;
+      }
+      content = std::move(made).value();
+      if (round > 0) prepareMs.push_back(ms(p1 - p0));
+    }
+
     auto chipA = blankChip(serial, masterKey, (*pcscd)->endpoint(0));
     auto chipB = blankChip(serial, masterKey, (*pcscd)->endpoint(1));
     if (!chipA || !chipB) {
       std::cerr << "cannot make the virtual chips\n";
-      return 1;
+      return false;
     }
     for (std::size_t r = 0; r < 2; ++r) {
       auto wait = (*pcscContext)->waitForCard((*pcscd)->readerName(r), 10s);
       if (!wait || *wait != pcsc::WaitOutcome::CardPresent) {
         std::cerr << "the chip in " << (*pcscd)->readerName(r) << " never appeared\n";
-        return 1;
+        return false;
       }
     }
     /* Odd rounds swap the readers, so that neither vpcd slot favours one
@@ -418,15 +542,15 @@ int main(int argc, char** argv) {
     RawReader replayer;
     if (!channel || !replayer.open((*pcscd)->readerName(1 - persoReader))) {
       std::cerr << "cannot connect to the chips\n";
-      return 1;
+      return false;
     }
 
     /* The real personalisation, recorded; and the bare replay on the
        identical chip (SCardTransmit in a loop; the answers are compared
        with the recording after the clock stops). Even rounds personalise
-       first and replay this round's recording; odd rounds replay the
-       previous round's recording first (a fresh identical chip answers it
-       the same way), so neither side always runs second. */
+       first and replay this card's recording; odd rounds replay the last
+       recording first (a fresh identical chip answers it the same way), so
+       neither side always runs second. */
     const bool replayFirst = round % 2 == 1 && !wire.empty();
     std::vector<std::vector<BYTE>> answers;
     std::vector<std::size_t> lengths;
@@ -455,19 +579,20 @@ int main(int argc, char** argv) {
     RecordingChannel recorder(**channel);
     const double c0 = threadCpuMs();
     const auto t0 = Clock::now();
-    auto report = perso::Personaliser(personaliserOptions).run(recorder, profile, subject, context);
+    auto report = content ? personaliser.run(recorder, profile, *content, context)
+                          : personaliser.run(recorder, profile, subject, context);
     const auto t1 = Clock::now();
     const double c1 = threadCpuMs();
     if (!report) {
       std::cerr << "personalisation failed: " << report.error().message << "\n";
-      return 1;
+      return false;
     }
     if (!replayFirst) {
       wire.clear();
       expected.clear();
       for (const auto& [command, response] : recorder.exchanges) {
         auto encoded = cardd::applets::apdu::encodeCommandApdu(command);
-        if (!encoded) return 1;
+        if (!encoded) return false;
         wire.push_back(std::move(encoded).value());
         expected.push_back(response.encode());
       }
@@ -475,14 +600,15 @@ int main(int argc, char** argv) {
     }
 
     if (round > 0) {
-      persoMs.push_back(ms(t1 - t0));
-      replayMs.push_back(ms(t3 - t2));
-      persoCpuMs.push_back(c1 - c0);
-      replayCpuMs.push_back(c3 - c2);
+      series.persoMs.push_back(ms(t1 - t0));
+      series.replayMs.push_back(ms(t3 - t2));
+      series.persoCpuMs.push_back(c1 - c0);
+      series.replayCpuMs.push_back(c3 - c2);
       for (const auto& step : report->steps) {
-        auto it = std::find_if(stepMs.begin(), stepMs.end(),
+        auto it = std::find_if(series.stepMs.begin(), series.stepMs.end(),
                                [&](const auto& s) { return s.first == step.step; });
-        if (it == stepMs.end()) it = stepMs.insert(stepMs.end(), {step.step, {}});
+        if (it == series.stepMs.end())
+          it = series.stepMs.insert(series.stepMs.end(), {step.step, {}});
         it->second.push_back(std::chrono::duration<double, std::milli>(step.duration).count());
       }
     }
@@ -495,6 +621,18 @@ int main(int argc, char** argv) {
     chipB->link->disconnect();
     for (std::size_t r = 0; r < 2; ++r) {
       (void)(*pcscContext)->waitForRemoval((*pcscd)->readerName(r), 5s);
+    }
+    return true;
+  };
+
+  /* Round 0 warms up (caches, pcscd threads) and is not counted. Which way
+     goes first flips every two rounds, across the replay-first alternation
+     of odd rounds, so each of the four orders occurs equally often. */
+  for (int round = 0; round <= o.rounds; ++round) {
+    const bool preparedFirst = (round / 2) % 2 == 0;
+    if (!oneCard(round, preparedFirst ? Mode::Prepared : Mode::BuildInside) ||
+        !oneCard(round, preparedFirst ? Mode::BuildInside : Mode::Prepared)) {
+      return 1;
     }
   }
 
@@ -669,55 +807,31 @@ int main(int argc, char** argv) {
   const double ctxSignPerS =
       static_cast<double>(ctxSignatures) / std::chrono::duration<double>(ctxEnd - ctxStart).count();
 
-  const double persoMedian = median(persoMs);
-  const double replayMedian = median(replayMs);
-  const double ratio = persoMedian / replayMedian;
-  /* The fastest rounds are the least disturbed by other load on the
-     machine: their ratio is printed too. */
-  const double persoMin = *std::min_element(persoMs.begin(), persoMs.end());
-  const double replayMin = *std::min_element(replayMs.begin(), replayMs.end());
-  const double ratioMin = persoMin / replayMin;
-  /* And the median of the per-round ratios (each round's two runs are
-     back to back, so slow drifts in the load cancel out). */
-  std::vector<double> pairRatios;
-  for (std::size_t i = 0; i < persoMs.size(); ++i) pairRatios.push_back(persoMs[i] / replayMs[i]);
-  const double ratioPaired = median(pairRatios);
-  /* What the card's critical path would be if the build step (content and
-     EF.SOD, no card involved) ran while the card is fed, which needs the
-     station to call Personaliser::prepare() before the chip answers (not
-     done by the station yet; this figure is for that decision only). */
-  std::vector<double> pairRatiosAhead;
-  for (const auto& [step, values] : stepMs) {
-    if (step != "build") continue;
-    for (std::size_t i = 0; i < persoMs.size() && i < values.size(); ++i) {
-      pairRatiosAhead.push_back((persoMs[i] - values[i]) / replayMs[i]);
-    }
-  }
-  const double ratioPairedAhead = pairRatiosAhead.empty() ? 0 : median(pairRatiosAhead);
+  const Summary mPrepared = summarise(prepared, false);
+  const Summary mInside = summarise(buildInside, true);
   const double apduRatio = static_cast<double>(apdus) / static_cast<double>(minimum);
   const double signRatio = o.opensslSignPerS > 0 ? signPerS / o.opensslSignPerS : 0;
 
-  std::printf("cardd personalisation benchmark (%d rounds after 1 warm-up, medians)\n", o.rounds);
+  std::printf(
+      "cardd personalisation benchmark (%d rounds after 1 warm-up, one card each way per round, "
+      "medians)\n",
+      o.rounds);
   std::printf("  card: %zu files, %zu bytes written, photo %zu bytes, %zu APDUs\n",
               lastReport->files.size(), lastReport->bytesWritten, o.photoSize, apdus);
-  std::printf("  personalisation (pcscd+vpcd+chip)  %9.3f ms  (min %.3f, max %.3f)\n", persoMedian,
-              *std::min_element(persoMs.begin(), persoMs.end()),
-              *std::max_element(persoMs.begin(), persoMs.end()));
-  for (const auto& [step, values] : stepMs) {
-    std::printf("    %-8s %9.3f ms\n", step.c_str(), median(values));
-  }
-  std::printf("  bare replay of the same %zu APDUs  %9.3f ms  (min %.3f, max %.3f)\n",
-              replayedApdus, replayMedian, *std::min_element(replayMs.begin(), replayMs.end()),
-              *std::max_element(replayMs.begin(), replayMs.end()));
-  std::printf("  replay responses different from the recording: %zu\n", mismatches);
-  std::printf("  host thread CPU time per card: personalisation %.3f ms, replay %.3f ms\n",
-              median(persoCpuMs), median(replayCpuMs));
-  std::printf("  ratio personalisation / replay      %9.3f x  (target <= 1.2)  %s\n", ratio,
-              ratio <= 1.2 ? "MET" : "NOT MET");
-  std::printf("  ratio of the fastest rounds (min / min)  %9.3f x\n", ratioMin);
-  std::printf("  median of the per-round ratios           %9.3f x\n", ratioPaired);
-  std::printf("  the same without the build step (if prepared while the card is fed) %9.3f x\n",
-              ratioPairedAhead);
+  std::printf("  prepare (before the chip answers)  %9.3f ms  (min %.3f, max %.3f)\n",
+              median(prepareMs), *std::min_element(prepareMs.begin(), prepareMs.end()),
+              *std::max_element(prepareMs.begin(), prepareMs.end()));
+  std::printf(
+      "  A. as the station since e059386: prepare() before the chip, timed: run(prepared "
+      "content)\n");
+  printSeries(prepared, mPrepared, replayedApdus, true);
+  std::printf(
+      "  B. earlier measurement, for continuity: run(subject), build + sign inside the timed "
+      "window\n");
+  printSeries(buildInside, mInside, replayedApdus, false);
+  std::printf("    per-round ratio without the build step (estimate)  %9.3f x\n",
+              mInside.ratioPairedWithoutBuild);
+  std::printf("  replay responses different from the recording (both ways): %zu\n", mismatches);
   std::printf("  APDUs %zu vs minimum %zu (Pw=%zu, Pr=%zu)  %.3f x  (target <= 1.1)  %s\n", apdus,
               minimum, pw, pr, apduRatio, apduRatio <= 1.1 ? "MET" : "NOT MET");
   std::printf("  EF.SOD signatures/s (SodBuilder, ECDSA P-256, %zu-byte SOD) %9.1f\n", sodSize,
@@ -764,22 +878,16 @@ int main(int argc, char** argv) {
          << "  \"apdus_ratio\": " << apduRatio << ",\n"
          << "  \"max_plain_write\": " << pw << ",\n"
          << "  \"max_plain_read\": " << pr << ",\n"
-         << "  \"personalisation_ms_median\": " << persoMedian << ",\n"
-         << "  \"replay_ms_median\": " << replayMedian << ",\n"
-         << "  \"personalisation_over_replay\": " << ratio << ",\n"
-         << "  \"personalisation_ms_min\": " << persoMin << ",\n"
-         << "  \"replay_ms_min\": " << replayMin << ",\n"
-         << "  \"personalisation_over_replay_min\": " << ratioMin << ",\n"
-         << "  \"personalisation_over_replay_paired_median\": " << ratioPaired << ",\n"
-         << "  \"personalisation_without_build_over_replay_paired_median\": " << ratioPairedAhead
-         << ",\n"
          << "  \"replay_mismatches\": " << mismatches << ",\n"
-         << "  \"personalisation_cpu_ms_median\": " << median(persoCpuMs) << ",\n"
-         << "  \"replay_cpu_ms_median\": " << median(replayCpuMs) << ",\n"
-         << "  \"steps_ms_median\": {";
-    for (std::size_t i = 0; i < stepMs.size(); ++i) {
-      json << (i ? ", " : "") << "\"" << stepMs[i].first << "\": " << median(stepMs[i].second);
-    }
+         << "  \"prepare_ms_median\": " << median(prepareMs) << ",\n"
+         << "  \"prepare_ms_min\": " << *std::min_element(prepareMs.begin(), prepareMs.end())
+         << ",\n"
+         << "  \"prepared\": {\"mode\": \"prepare() before the chip (timed apart), timed: "
+            "run(PreparedCard)\", ";
+    jsonSeries(json, prepared, mPrepared, true);
+    json << "},\n"
+         << "  \"build_inside\": {\"mode\": \"timed: run(subject), build and sign inside\", ";
+    jsonSeries(json, buildInside, mInside, false);
     json << "},\n"
          << "  \"sod_signatures_per_s\": " << signPerS << ",\n"
          << "  \"sod_bytes\": " << sodSize << ",\n"
