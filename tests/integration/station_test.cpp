@@ -374,8 +374,13 @@ TEST_P(StationFaultTest, OtherPrintersFinishAndTheFaultedOneComesBackByItself) {
       << "wave 1 did not finish on the other printers";
   EXPECT_EQ(issuedBy(0), p1_faulted_count) << "a faulted printer issued cards";
   {
+    /* A jam shows only as a failed movement on a printer without status
+       words (the emulator over TCP, like an Evolis): cardd's reset then
+       succeeds and P1 reads idle until its next feed fails again. Either
+       way it issued nothing (above). */
     const std::string state = str(printer(0), "state");
-    EXPECT_TRUE(state == "faulted" || state == "offline") << state;
+    const bool jam_between_tries = std::string_view(fault.name) == "jam" && state == "idle";
+    EXPECT_TRUE(state == "faulted" || state == "offline" || jam_between_tries) << state;
   }
 
   // Fix it at the printer only: no re-enable through the API.
