@@ -27,7 +27,7 @@ struct PrinterView {
   std::string reader;  // empty: no encoder
   std::string ribbon;
   std::string card_stock;
-  // "idle" | "busy" | "faulted" | "paused" | "offline" | "starting" | "disabled"
+  // "idle" | "busy" | "faulted" | "paused" | "offline" | "resting" | "starting" | "disabled"
   std::string state;
   std::vector<std::string> reasons;  // IPP printer-state-reasons ("media-jam-error", ...)
   std::string message;               // a sentence for the counter: what is wrong, what to do
