@@ -421,8 +421,16 @@ void StationWorker::pollStatus() {
         becomeIdleLocked();
       }
     }
-    snapshot_.message = printerMessage(deps_.config.id, snapshot_.reasons);
     next_poll_ = std::chrono::steady_clock::now() + deps_.config.status_interval;
+    if (snapshot_.state == WorkerState::Resting) {
+      /* Keep the rest's message, and wake when it ends rather than at the
+         next status poll. */
+      const auto left = std::max<std::int64_t>(0, snapshot_.rest_until_ms - nowMs());
+      next_poll_ =
+          std::min(next_poll_, std::chrono::steady_clock::now() + std::chrono::milliseconds(left));
+    } else {
+      snapshot_.message = printerMessage(deps_.config.id, snapshot_.reasons);
+    }
   }
   /* A card left in limbo by an offline printer is resolved once it answers. */
   if (!offline && !open_attempts_.empty()) recoverOpenAttempts();

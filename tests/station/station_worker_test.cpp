@@ -526,6 +526,13 @@ TEST_F(StationWorkerTest, TheDutyGovernorRestsThePrinterBetweenCardsAndBooksTheW
   EXPECT_GT(resting->rest_until_ms, 0);
   EXPECT_NE(resting->message.find("resting"), std::string::npos) << resting->message;
   EXPECT_FALSE(resting->accepts_next) << "a governed printer prepares no card ahead";
+  /* Status polls during the rest keep saying why the printer waits. */
+  ASSERT_TRUE(waitForPolls(3));
+  for (const auto& s : snapshots()) {
+    if (s.state == WorkerState::Resting) {
+      EXPECT_NE(s.message.find("resting"), std::string::npos) << s.message;
+    }
+  }
 
   /* The rest ends by itself and is counted; then the next card is taken. */
   auto rested = waitSnapshot(mark, [](const WorkerSnapshot& s) {
