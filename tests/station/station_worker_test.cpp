@@ -289,6 +289,24 @@ class StationWorkerTest : public ::testing::Test {
     return reports_[reports_taken_++];
   }
 
+  /* The attempt report and the books of the job's one card, spoiled for
+     `reason`, with the job back in the queue. */
+  void expectSpoiledAndRequeued(JobId id, const std::optional<AttemptReport>& report,
+                                const std::string& reason, bool card_failure) {
+    ASSERT_TRUE(report.has_value()) << printer_->callLog();
+    EXPECT_EQ(report->outcome, AttemptOutcome::Spoiled);
+    EXPECT_EQ(report->reason, reason);
+    EXPECT_EQ(report->job_state, JobState::Pending);
+    auto rows = attempts(id);
+    ASSERT_EQ(rows.size(), 1U);
+    EXPECT_EQ(rows[0].outcome, AttemptOutcome::Spoiled);
+    EXPECT_EQ(rows[0].card_failure, card_failure);
+    EXPECT_EQ(job(id).state, JobState::Pending);
+    auto spoiled = ledger(LedgerKind::Spoiled);
+    ASSERT_EQ(spoiled.size(), 1U);
+    EXPECT_EQ(spoiled[0].reason, reason);
+  }
+
   std::size_t reportCount() {
     std::lock_guard lock(mutex_);
     return reports_.size();
@@ -655,20 +673,8 @@ TEST_F(StationWorkerTest, NoChipInTheReaderIsSpoiledChipNotDetected) {
   const CardOrder order = assign(id);
   startWorker();
   ASSERT_TRUE(offerWhenReady(order));
-  auto report = nextReport();
-  ASSERT_TRUE(report.has_value());
-  EXPECT_EQ(report->outcome, AttemptOutcome::Spoiled);
-  EXPECT_EQ(report->reason, "chip-not-detected");
-  EXPECT_EQ(report->job_state, JobState::Pending);
-
-  auto rows = attempts(id);
-  ASSERT_EQ(rows.size(), 1U);
-  EXPECT_EQ(rows[0].outcome, AttemptOutcome::Spoiled);
-  EXPECT_TRUE(rows[0].card_failure);
-  EXPECT_EQ(job(id).state, JobState::Pending);
-  auto spoiled = ledger(LedgerKind::Spoiled);
-  ASSERT_EQ(spoiled.size(), 1U);
-  EXPECT_EQ(spoiled[0].reason, "chip-not-detected");
+  expectSpoiledAndRequeued(id, nextReport(), "chip-not-detected", /*card_failure=*/true);
+  if (HasFatalFailure()) return;
   EXPECT_EQ(encoder_->connects(), 0U);
   const auto after_feed = callsAfter(PrinterCall::Feed);
   EXPECT_TRUE(has(after_feed, PrinterCall::Reject)) << printer_->callLog();
@@ -866,19 +872,8 @@ TEST_F(StationWorkerTest, APrinterOfflineAfterTheEjectWithTheCardInsideRejectsAn
   EXPECT_FALSE(attempts(id).at(0).outcome.has_value());
 
   printer_->setOffline(false);
-  auto report = nextReport();
-  ASSERT_TRUE(report.has_value()) << printer_->callLog();
-  EXPECT_EQ(report->outcome, AttemptOutcome::Spoiled);
-  EXPECT_EQ(report->reason, "interrupted");
-  EXPECT_EQ(report->job_state, JobState::Pending);
-  auto rows = attempts(id);
-  ASSERT_EQ(rows.size(), 1U);
-  EXPECT_EQ(rows[0].outcome, AttemptOutcome::Spoiled);
-  EXPECT_FALSE(rows[0].card_failure);
-  EXPECT_EQ(job(id).state, JobState::Pending);
-  auto spoiled = ledger(LedgerKind::Spoiled);
-  ASSERT_EQ(spoiled.size(), 1U);
-  EXPECT_EQ(spoiled[0].reason, "interrupted");
+  expectSpoiledAndRequeued(id, nextReport(), "interrupted", /*card_failure=*/false);
+  if (HasFatalFailure()) return;
   EXPECT_TRUE(ledger(LedgerKind::Issued).empty());
   EXPECT_EQ(printer_->count(PrinterCall::Reject), 1U) << printer_->callLog();
   EXPECT_EQ(printer_->position(), CardPosition::None);
