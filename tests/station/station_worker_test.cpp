@@ -289,14 +289,21 @@ class StationWorkerTest : public ::testing::Test {
     return reports_[reports_taken_++];
   }
 
+  /* How the attempt ended, as the worker reported it. */
+  void expectReport(const std::optional<AttemptReport>& report, AttemptOutcome outcome,
+                    const std::string& reason, JobState job_state) {
+    ASSERT_TRUE(report.has_value()) << printer_->callLog();
+    EXPECT_EQ(report->outcome, outcome);
+    EXPECT_EQ(report->reason, reason);
+    EXPECT_EQ(report->job_state, job_state);
+  }
+
   /* The attempt report and the books of the job's one card, spoiled for
      `reason`, with the job back in the queue. */
   void expectSpoiledAndRequeued(JobId id, const std::optional<AttemptReport>& report,
                                 const std::string& reason, bool card_failure) {
-    ASSERT_TRUE(report.has_value()) << printer_->callLog();
-    EXPECT_EQ(report->outcome, AttemptOutcome::Spoiled);
-    EXPECT_EQ(report->reason, reason);
-    EXPECT_EQ(report->job_state, JobState::Pending);
+    expectReport(report, AttemptOutcome::Spoiled, reason, JobState::Pending);
+    if (::testing::Test::HasFatalFailure()) return;
     auto rows = attempts(id);
     ASSERT_EQ(rows.size(), 1U);
     EXPECT_EQ(rows[0].outcome, AttemptOutcome::Spoiled);
@@ -655,10 +662,8 @@ TEST_F(StationWorkerTest, ACardPulledDuringPersonalisationIsSpoiledAsRemoved) {
   startWorker();
   ASSERT_TRUE(offerWhenReady(order));
   auto report = nextReport();
-  ASSERT_TRUE(report.has_value());
-  EXPECT_EQ(report->outcome, AttemptOutcome::Spoiled);
-  EXPECT_EQ(report->reason, "card-removed");
-  EXPECT_EQ(report->job_state, JobState::Pending);
+  expectReport(report, AttemptOutcome::Spoiled, "card-removed", JobState::Pending);
+  if (HasFatalFailure()) return;
   auto rows = attempts(id);
   ASSERT_EQ(rows.size(), 1U);
   EXPECT_TRUE(rows[0].card_failure);
@@ -689,10 +694,8 @@ TEST_F(StationWorkerTest, AnEncoderThatStopsAnsweringFaultsThePrinterAndSpoilsTh
   const auto mark = snapshotMark();
   ASSERT_TRUE(offerWhenReady(order));
   auto report = nextReport();
-  ASSERT_TRUE(report.has_value());
-  EXPECT_EQ(report->outcome, AttemptOutcome::Spoiled);
-  EXPECT_EQ(report->reason, "encoder-offline");
-  EXPECT_EQ(report->job_state, JobState::Pending);
+  expectReport(report, AttemptOutcome::Spoiled, "encoder-offline", JobState::Pending);
+  if (HasFatalFailure()) return;
   auto rows = attempts(id);
   ASSERT_EQ(rows.size(), 1U);
   EXPECT_FALSE(rows[0].card_failure) << "the encoder's fault is not the card's";
@@ -714,10 +717,8 @@ TEST_F(StationWorkerTest, AnEmptyFeederVoidsTheAttemptFaultsThePrinterAndCorrect
   const auto mark = snapshotMark();
   ASSERT_TRUE(offerWhenReady(order));
   auto report = nextReport();
-  ASSERT_TRUE(report.has_value());
-  EXPECT_EQ(report->outcome, AttemptOutcome::Void);
-  EXPECT_EQ(report->reason, "media-empty-error");
-  EXPECT_EQ(report->job_state, JobState::Pending);
+  expectReport(report, AttemptOutcome::Void, "media-empty-error", JobState::Pending);
+  if (HasFatalFailure()) return;
 
   auto rows = attempts(id);
   ASSERT_EQ(rows.size(), 1U);
@@ -768,10 +769,8 @@ TEST_F(StationWorkerTest, AJamSpoilsTheCardFaultsThePrinterAndItResumesOnceClear
   const auto mark = snapshotMark();
   ASSERT_TRUE(offerWhenReady(order));
   auto report = nextReport();
-  ASSERT_TRUE(report.has_value());
-  EXPECT_EQ(report->outcome, AttemptOutcome::Spoiled);
-  EXPECT_EQ(report->reason, "media-jam-error");
-  EXPECT_EQ(report->job_state, JobState::Pending);
+  expectReport(report, AttemptOutcome::Spoiled, "media-jam-error", JobState::Pending);
+  if (HasFatalFailure()) return;
 
   const auto serials = encoder_->serials();
   ASSERT_EQ(serials.size(), 1U);
@@ -954,10 +953,8 @@ TEST_F(StationWorkerTest, ACardThatFailedAtTheEncoderWhileOfflineIsRejectedWhenI
   startWorker();
   ASSERT_TRUE(offerWhenReady(assign(id)));
   auto report = nextReport();
-  ASSERT_TRUE(report.has_value()) << printer_->callLog();
-  EXPECT_EQ(report->outcome, AttemptOutcome::Spoiled);
-  EXPECT_EQ(report->reason, "chip-not-detected");
-  EXPECT_EQ(report->job_state, JobState::Pending);
+  expectReport(report, AttemptOutcome::Spoiled, "chip-not-detected", JobState::Pending);
+  if (HasFatalFailure()) return;
   EXPECT_EQ(printer_->count(PrinterCall::Reject), 0U) << "nothing can move while offline";
   EXPECT_EQ(printer_->position(), CardPosition::ContactStation);
 
@@ -1077,10 +1074,8 @@ TEST_F(StationWorkerTest, DataThatCannotMakeACardAbortsTheJobWithoutFeeding) {
   startWorker();
   ASSERT_TRUE(offerWhenReady(order));
   auto report = nextReport();
-  ASSERT_TRUE(report.has_value());
-  EXPECT_EQ(report->outcome, AttemptOutcome::Void);
-  EXPECT_EQ(report->reason, "document-format-error");
-  EXPECT_EQ(report->job_state, JobState::Aborted);
+  expectReport(report, AttemptOutcome::Void, "document-format-error", JobState::Aborted);
+  if (HasFatalFailure()) return;
   const Job j = job(id);
   EXPECT_EQ(j.state, JobState::Aborted);
   EXPECT_TRUE(contains(j.state_reasons, "document-format-error"));
